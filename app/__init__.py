@@ -1,0 +1,1 @@
+"""Coulisse: lesson observation coded for mechanisms, for the team's coulissen-ruimte."""

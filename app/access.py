@@ -1,0 +1,109 @@
+"""Who may do what: the one place that answers it.
+
+The rule for observations (design.md, "Who may see what"): within their current school, a person
+sees the observations they made, the observations of their own lessons, and those shared with
+them (share not revoked). School leaders and the development group see no more single
+observations than a teacher does; they see aggregates. Nothing crosses schools.
+
+Lists and detail views use the same query, :func:`visible_observations`, so they cannot disagree.
+Records a person may not see are reported as not found, so their existence does not leak.
+"""
+
+import enum
+import uuid
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.auth import Actor
+from app.errors import Forbidden, NotFound
+from app.i18n import _
+from app.models import Observation, Role, Share
+
+
+class Action(enum.StrEnum):
+    observe = "observe"  # start an observation of a colleague's lesson
+    edit_observation = "edit_observation"  # header fields, summary, moments
+    delete_observation = "delete_observation"
+    reflect = "reflect"  # the observed teacher's reflection
+    share = "share"
+    exclude_from_team = "exclude_from_team"
+    read_aggregates = "read_aggregates"
+    export_aggregates = "export_aggregates"
+    session_pack = "session_pack"
+    administer = "administer"  # people, teams, semesters, codebook, retention
+
+
+_ROLE_ACTIONS: dict[Action, set[Role]] = {
+    Action.observe: {Role.coach, Role.teacher},
+    Action.read_aggregates: {Role.coach, Role.teacher, Role.development_group, Role.admin},
+    Action.export_aggregates: {Role.development_group, Role.admin},
+    Action.session_pack: {Role.development_group},
+    Action.administer: {Role.admin},
+}
+
+
+def visible_observations(actor: Actor) -> SelectOfScalar[Observation]:
+    if actor.school is None:
+        return select(Observation).where(sa.false())
+    me = actor.person.id
+    shared_with_me = (
+        select(Share.id)
+        .where(
+            Share.observation_id == Observation.id,
+            Share.person_id == me,
+            col(Share.revoked_at).is_(None),
+        )
+        .exists()
+    )
+    return select(Observation).where(
+        Observation.school_id == actor.school.id,
+        col(Observation.deleted_at).is_(None),
+        sa.or_(col(Observation.observer_id) == me, col(Observation.observed_teacher_id) == me,
+              shared_with_me),
+    )
+
+
+def get_observation(session: Session, actor: Actor, observation_id: uuid.UUID) -> Observation:
+    found = session.exec(
+        visible_observations(actor).where(Observation.id == observation_id)
+    ).first()
+    if found is None:
+        raise NotFound(_("Deze observatie bestaat niet of je hebt er geen toegang toe."))
+    return found
+
+
+def can(actor: Actor, action: Action, observation: Observation | None = None) -> bool:
+    if actor.school is None or actor.membership is None:
+        return False
+    if observation is not None:
+        if observation.school_id != actor.school.id:
+            return False
+        me = actor.person.id
+        if action in (Action.edit_observation, Action.delete_observation):
+            return observation.observer_id == me
+        if action in (Action.reflect, Action.share, Action.exclude_from_team):
+            return observation.observed_teacher_id == me
+        return False
+    allowed = _ROLE_ACTIONS.get(action, set())
+    return any(actor.has(role) for role in allowed)
+
+
+def authorize(actor: Actor, action: Action, observation: Observation | None = None) -> None:
+    if not can(actor, action, observation):
+        raise Forbidden(_(_FORBIDDEN.get(action, "Dit mag je niet doen met jouw rol.")))
+
+
+# Source texts; translated when raised.
+_FORBIDDEN = {
+    Action.observe: "Alleen coaches en docenten kunnen een les observeren.",
+    Action.edit_observation: "Alleen wie de les observeerde kan deze observatie aanpassen.",
+    Action.delete_observation: "Alleen wie de les observeerde kan deze observatie verwijderen.",
+    Action.reflect: "Alleen de geobserveerde docent schrijft de reflectie.",
+    Action.share: "Alleen de geobserveerde docent kan deze observatie delen.",
+    Action.exclude_from_team: "Alleen de geobserveerde docent beslist over teamgegevens.",
+    Action.administer: "Alleen de schoolleiding beheert de school.",
+    Action.export_aggregates: "Alleen de ontwikkelgroep en de schoolleiding kunnen exporteren.",
+    Action.session_pack: "Alleen de ontwikkelgroep maakt het sessiepakket.",
+}

@@ -1,0 +1,254 @@
+"""The JSON API. Routes parse, authorize through the use case, and return; rules live in the
+use-case modules. Errors come back as ``{"detail": "<Dutch message>", "code": "..."}``."""
+
+import uuid
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+from sqlmodel import select
+
+from app import auth, codebook, observations, people
+from app.auth import CurrentActor, SchoolActor
+from app.db import SessionDep
+from app.models import (
+    Membership,
+    MomentCreate,
+    MomentPublic,
+    ObservationCreate,
+    ObservationDetail,
+    ObservationPublic,
+    ObservationStatus,
+    ObservationUpdate,
+    Role,
+    School,
+)
+
+router = APIRouter()
+api = APIRouter(prefix="/api")
+
+
+class ErrorOut(BaseModel):
+    detail: str
+    code: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422, 429)
+}
+
+
+@router.get("/healthz", tags=["system"])
+def healthz(session: SessionDep) -> dict[str, str]:
+    session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    return {"status": "ok", "database": "ok"}
+
+
+# --- auth --------------------------------------------------------------------------------------
+
+
+class LoginIn(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=auth.PASSWORD_MAX)
+
+
+class SchoolOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    roles: list[Role]
+
+
+class TeamOut(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class MeOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    email: str
+    current_school_id: uuid.UUID | None
+    roles: list[Role]
+    schools: list[SchoolOut]
+    teams: list[TeamOut]
+    csrf_token: str
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    settings = auth.get_settings()
+    response.set_cookie(
+        auth.SESSION_COOKIE, token, max_age=settings.session_lifetime_days * 86400,
+        httponly=True, samesite="lax", path="/",
+        secure=request.url.scheme == "https" or settings.base_url.startswith("https"),
+    )
+
+
+def me_out(session: SessionDep, actor: auth.Actor) -> MeOut:
+    rows = session.exec(
+        select(Membership, School).join(School).where(Membership.person_id == actor.person.id)
+        .order_by(School.name)
+    ).all()
+    teams = (people.teams_of(session, actor.school.id, actor.person.id) if actor.school else [])
+    return MeOut(
+        id=actor.person.id, name=actor.person.name, email=actor.person.email,
+        current_school_id=actor.school.id if actor.school else None, roles=actor.roles,
+        schools=[SchoolOut(id=s.id, name=s.name, roles=m.roles) for m, s in rows],
+        teams=[TeamOut(id=t.id, name=t.name) for t in teams], csrf_token=actor.auth.csrf_token,
+    )
+
+
+@api.post("/auth/login", tags=["auth"], responses=ERRORS)
+def login(body: LoginIn, request: Request, response: Response, session: SessionDep) -> MeOut:
+    """Log in with email and password; sets the session cookie. Send the returned
+    ``csrf_token`` as ``X-CSRF-Token`` with every change."""
+    auth.check_same_origin(request)
+    old = request.cookies.get(auth.SESSION_COOKIE)
+    if old:
+        auth.end_session(session, old)
+    row, token = auth.login(session, email=body.email, password=body.password,
+                            address=auth.client_address(request),
+                            user_agent=request.headers.get("user-agent", ""))
+    set_session_cookie(request, response, token)
+    actor = auth._resolve_token(session, token)
+    assert actor is not None
+    return me_out(session, actor)
+
+
+@api.post("/auth/logout", tags=["auth"], status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
+def logout(request: Request, actor: CurrentActor, session: SessionDep) -> Response:
+    token = request.cookies.get(auth.SESSION_COOKIE, "")
+    auth.end_session(session, token)
+    session.commit()
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(auth.SESSION_COOKIE, path="/")
+    return response
+
+
+@api.get("/me", tags=["auth"], responses=ERRORS)
+def me(actor: CurrentActor, session: SessionDep) -> MeOut:
+    return me_out(session, actor)
+
+
+class SchoolChoice(BaseModel):
+    school_id: uuid.UUID
+
+
+@api.post("/me/school", tags=["auth"], responses=ERRORS)
+def choose_school(body: SchoolChoice, actor: CurrentActor, session: SessionDep) -> MeOut:
+    """Switch the school you work in (for people who belong to several)."""
+    auth.switch_school(session, actor=actor, school_id=body.school_id)
+    return me_out(session, actor)
+
+
+# --- people (for choosing whom to observe) -------------------------------------------------------
+
+
+class PersonOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    roles: list[Role]
+
+
+@api.get("/people", tags=["people"], responses=ERRORS)
+def list_people(actor: SchoolActor, session: SessionDep,
+                role: Role | None = None) -> list[PersonOut]:
+    """People of your current school (names and roles only), e.g. to choose whom to observe."""
+    assert actor.school is not None
+    return [PersonOut(id=p.id, name=p.name, roles=m.roles)
+            for p, m in people.people_of(session, actor.school.id, role) if p.active]
+
+
+# --- codebook ----------------------------------------------------------------------------------
+
+
+@api.get("/codebook", tags=["codebook"], responses=ERRORS)
+def get_codebook(actor: SchoolActor, session: SessionDep) -> dict[str, Any]:
+    """The current version of your school's codebook: families and codes by stable key."""
+    assert actor.school is not None
+    return codebook.as_json(session, codebook.current_version(session, actor.school.id))
+
+
+# --- observations ------------------------------------------------------------------------------
+
+
+@api.post("/observations", tags=["observations"], status_code=201, responses=ERRORS)
+def create_observation(body: ObservationCreate, actor: SchoolActor, session: SessionDep,
+                       response: Response) -> ObservationDetail:
+    """Start an observation. Sending the same ``id`` with the same content again is harmless
+    (200); with different content it is a conflict (409)."""
+    obs, new = observations.create(session, actor=actor, data=body)
+    if not new:
+        response.status_code = status.HTTP_200_OK
+    return observations.detail(session, actor=actor, observation_id=obs.id)
+
+
+@api.get("/observations", tags=["observations"], responses=ERRORS)
+def list_observations(
+    actor: SchoolActor, session: SessionDep,
+    observed_teacher_id: uuid.UUID | None = None, observer_id: uuid.UUID | None = None,
+    relation: Annotated[Literal["observer", "observed", "shared"] | None,
+                        Query(description="observer: made by me; observed: of my lessons; "
+                                          "shared: shared with me")] = None,
+    status: ObservationStatus | None = None,
+    since: date | None = None, until: date | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[ObservationPublic]:
+    """The observations you may see: those you made, those of your lessons, those shared
+    with you."""
+    return observations.list_visible(
+        session, actor=actor, observed_teacher_id=observed_teacher_id, observer_id=observer_id,
+        relation=relation, status=status, since=since, until=until, limit=limit, offset=offset)
+
+
+@api.get("/observations/{observation_id}", tags=["observations"], responses=ERRORS)
+def get_observation(observation_id: uuid.UUID, actor: SchoolActor,
+                    session: SessionDep) -> ObservationDetail:
+    return observations.detail(session, actor=actor, observation_id=observation_id)
+
+
+@api.patch("/observations/{observation_id}", tags=["observations"], responses=ERRORS)
+def patch_observation(observation_id: uuid.UUID, body: ObservationUpdate, actor: SchoolActor,
+                      session: SessionDep) -> ObservationDetail:
+    """Change header fields (the observer) or keep the observation out of team patterns (the
+    observed teacher). Send ``version`` to be told (409) when someone else changed it first."""
+    observations.update(session, actor=actor, observation_id=observation_id, data=body)
+    return observations.detail(session, actor=actor, observation_id=observation_id)
+
+
+@api.delete("/observations/{observation_id}", tags=["observations"], status_code=204,
+            responses=ERRORS)
+def delete_observation(observation_id: uuid.UUID, actor: SchoolActor,
+                       session: SessionDep) -> Response:
+    observations.delete(session, actor=actor, observation_id=observation_id)
+    return Response(status_code=204)
+
+
+@api.get("/observations/{observation_id}/moments", tags=["moments"], responses=ERRORS)
+def list_moments(observation_id: uuid.UUID, actor: SchoolActor,
+                 session: SessionDep) -> list[MomentPublic]:
+    return observations.detail(session, actor=actor, observation_id=observation_id).moments
+
+
+@api.post("/observations/{observation_id}/moments", tags=["moments"], status_code=201,
+          responses=ERRORS)
+def add_moment(observation_id: uuid.UUID, body: MomentCreate, actor: SchoolActor,
+               session: SessionDep, response: Response) -> MomentPublic:
+    """Add a coded moment. The same ``id`` with the same content again is harmless (200)."""
+    moment, new = observations.add_moment(session, actor=actor, observation_id=observation_id,
+                                          data=body)
+    if not new:
+        response.status_code = status.HTTP_200_OK
+    return MomentPublic.model_validate(moment, from_attributes=True)
+
+
+@api.delete("/observations/{observation_id}/moments/{moment_id}", tags=["moments"],
+            status_code=204, responses=ERRORS)
+def delete_moment(observation_id: uuid.UUID, moment_id: uuid.UUID, actor: SchoolActor,
+                  session: SessionDep) -> Response:
+    observations.delete_moment(session, actor=actor, observation_id=observation_id,
+                               moment_id=moment_id)
+    return Response(status_code=204)
+
+

@@ -1,0 +1,146 @@
+"""The application: routes, error handling, static files, and the start-up schema check."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import db
+from app.api import api, router
+from app.errors import DomainError
+from app.i18n import _
+from app.settings import ROOT, get_settings
+from app.templating import render
+
+log = logging.getLogger("coulisse")
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith("/api/") or path == "/healthz":
+        return True
+    return "text/html" not in request.headers.get("accept", "")
+
+
+def error_response(request: Request, status: int, message: str, code: str,
+                   headers: dict[str, str] | None = None, **extra: Any) -> Response:
+    if wants_json(request):
+        return JSONResponse({"detail": message, "code": code, **extra}, status_code=status,
+                            headers=headers)
+    if status == 401:
+        target = request.url.path
+        if request.method == "GET" and target not in ("/", "/inloggen"):
+            return RedirectResponse(f"/inloggen?volgende={quote(target)}", status_code=303)
+        return RedirectResponse("/inloggen", status_code=303)
+    return render(request, "error.html", status_code=status, status=status, message=message)
+
+
+def describe_validation_error(err: dict[str, Any]) -> str:
+    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    field = ".".join(loc) or _("de inhoud")
+    ctx = err.get("ctx") or {}
+    kind = err.get("type", "")
+    messages = {
+        "missing": _("{field} ontbreekt.", field=field),
+        "json_invalid": _("De inhoud is geen geldige JSON."),
+        "string_too_long": _("{field} is te lang (maximaal {n} tekens).", field=field,
+                             n=ctx.get("max_length")),
+        "string_too_short": _("{field} is te kort (minimaal {n} tekens).", field=field,
+                              n=ctx.get("min_length")),
+        "too_long": _("{field} bevat te veel onderdelen (maximaal {n}).", field=field,
+                      n=ctx.get("max_length")),
+        "string_type": _("{field} moet tekst zijn.", field=field),
+        "uuid_parsing": _("{field} is geen geldig id.", field=field),
+        "uuid_type": _("{field} is geen geldig id.", field=field),
+        "int_parsing": _("{field} moet een geheel getal zijn.", field=field),
+        "int_type": _("{field} moet een geheel getal zijn.", field=field),
+        "int_from_float": _("{field} moet een geheel getal zijn.", field=field),
+        "bool_parsing": _("{field} moet waar of onwaar zijn.", field=field),
+        "bool_type": _("{field} moet waar of onwaar zijn.", field=field),
+        "greater_than_equal": _("{field} moet minstens {n} zijn.", field=field, n=ctx.get("ge")),
+        "less_than_equal": _("{field} mag hoogstens {n} zijn.", field=field, n=ctx.get("le")),
+        "enum": _("{field} heeft een onbekende waarde; kies uit {options}.", field=field,
+                  options=ctx.get("expected")),
+        "literal_error": _("{field} heeft een onbekende waarde; kies uit {options}.",
+                           field=field, options=ctx.get("expected")),
+        "datetime_parsing": _("{field} is geen geldig tijdstip.", field=field),
+        "datetime_from_date_parsing": _("{field} is geen geldig tijdstip.", field=field),
+        "datetime_type": _("{field} is geen geldig tijdstip.", field=field),
+        "date_parsing": _("{field} is geen geldige datum.", field=field),
+        "date_from_datetime_parsing": _("{field} is geen geldige datum.", field=field),
+        "model_attributes_type": _("De inhoud moet een JSON-object zijn."),
+        "dict_type": _("De inhoud moet een JSON-object zijn."),
+        "list_type": _("{field} moet een lijst zijn.", field=field),
+        "extra_forbidden": _("{field} is een onbekend veld.", field=field),
+    }
+    if kind in messages:
+        return messages[kind]
+    if kind == "value_error" and "error" in ctx:
+        return _("{field}: {msg}", field=field, msg=str(ctx["error"]))
+    return _("{field} is ongeldig.", field=field)
+
+
+def create_app(*, check_schema: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if check_schema:
+            db.check_schema_at_head()
+        yield
+
+    settings = get_settings()
+    app = FastAPI(
+        title="Coulisse",
+        summary="Lesobservaties gecodeerd op mechanismen, voor de coulissen-ruimte van het team.",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return error_response(request, exc.status_code, exc.message, exc.code, exc.headers,
+                              **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        messages = [describe_validation_error(dict(e)) for e in errors[:5]]
+        message = _("Controleer de invoer: {details}", details=" ".join(dict.fromkeys(messages)))
+        return error_response(request, 422, message, "invalid",
+                              fields=[".".join(str(p) for p in e.get("loc", ())) for e in errors])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        known = {
+            404: _("Deze pagina bestaat niet."),
+            405: _("Deze handeling is hier niet mogelijk."),
+            413: _("Wat je stuurde is te groot."),
+        }
+        message = known.get(exc.status_code) or str(exc.detail)
+        return error_response(request, exc.status_code, message, "http_error",
+                              dict(exc.headers) if exc.headers else None)
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, _("Er ging iets mis aan onze kant. Probeer het zo "
+                                               "nog eens."),
+                              "server_error")
+
+    app.include_router(router)
+    app.include_router(api)
+    from app.pages import pages
+
+    app.include_router(pages)
+    app.mount("/static", StaticFiles(directory=ROOT / "web"), name="static")
+    return app

@@ -1,0 +1,433 @@
+"""The data model: tables and the API shapes built on them.
+
+Every id is a UUID; observations, moments and reflections get theirs on the tablet, so that
+sending the same record twice can be recognised. Every timestamp is stored in UTC and comes
+back time-zone aware, on SQLite as on PostgreSQL.
+"""
+
+import enum
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import field_validator
+from sqlmodel import JSON, Column, Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timestamp that is always stored as UTC and always read back time-zone aware."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; Coulisse stores only time-zone aware timestamps")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class EnumText(sa.types.TypeDecorator[enum.Enum]):
+    """An enum stored as its plain text value (no database enum type to migrate), read back as
+    the enum member."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, enum_class: type[enum.Enum], length: int):
+        super().__init__(length)
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> str | None:
+        return None if value is None else self.enum_class(value).value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> enum.Enum | None:
+        return None if value is None else self.enum_class(value)
+
+
+class Role(str, enum.Enum):
+    coach = "coach"
+    teacher = "teacher"
+    development_group = "development_group"
+    admin = "admin"
+
+
+class Zone(str, enum.Enum):
+    groen = "groen"
+    oranje = "oranje"
+    rood = "rood"
+
+
+class Target(str, enum.Enum):
+    klas = "klas"
+    groep = "groep"
+    leerling = "leerling"
+
+
+class ObservationStatus(str, enum.Enum):
+    in_progress = "in_progress"
+    ended = "ended"
+    ready = "ready"
+
+
+class CodeKind(str, enum.Enum):
+    signaal = "signaal"
+    productieve_reflex = "productieve-reflex"
+    improductieve_reflex = "improductieve-reflex"
+
+
+DEFAULT_PHASES = ["start", "instructie", "verwerking", "afsluiting"]
+NOTE_MAX = 500
+SUMMARY_MAX = 4000
+REFLECTION_MAX = 4000
+
+
+# --- schools, people, teams, semesters -----------------------------------------------------
+
+
+class School(SQLModel, table=True):
+    __table_args__ = (sa.CheckConstraint("aggregate_minimum >= 3", name="aggregate_minimum"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(max_length=120)
+    slug: str = Field(max_length=60, unique=True)
+    aggregate_minimum: int = 5
+    retention_years: int = 2
+    phases: list[str] = Field(default_factory=lambda: list(DEFAULT_PHASES), sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Person(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(max_length=120)
+    password_hash: str | None = Field(default=None, max_length=255)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Membership(SQLModel, table=True):
+    """A person's place in one school, with any combination of roles."""
+
+    __table_args__ = (sa.UniqueConstraint("school_id", "person_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    school_id: uuid.UUID = Field(foreign_key="school.id", index=True, ondelete="CASCADE")
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    is_coach: bool = False
+    is_teacher: bool = False
+    is_development_group: bool = False
+    is_admin: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def roles(self) -> list[Role]:
+        flags = [
+            (self.is_coach, Role.coach),
+            (self.is_teacher, Role.teacher),
+            (self.is_development_group, Role.development_group),
+            (self.is_admin, Role.admin),
+        ]
+        return [role for on, role in flags if on]
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+
+class Team(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("school_id", "name"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    school_id: uuid.UUID = Field(foreign_key="school.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=80)
+
+
+class TeamMember(SQLModel, table=True):
+    team_id: uuid.UUID = Field(foreign_key="team.id", primary_key=True, ondelete="CASCADE")
+    person_id: uuid.UUID = Field(
+        foreign_key="person.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+
+
+class Semester(SQLModel, table=True):
+    __table_args__ = (
+        sa.UniqueConstraint("school_id", "starts_on"),
+        sa.CheckConstraint("ends_on > starts_on", name="ends_after_start"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    school_id: uuid.UUID = Field(foreign_key="school.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=80)
+    starts_on: date
+    ends_on: date
+
+
+# --- the codebook ---------------------------------------------------------------------------
+
+
+class CodebookVersion(SQLModel, table=True):
+    """One version of a school's codebook. An edit makes a new version; moments keep their
+    meaning through the code's stable key, which every version shares."""
+
+    __table_args__ = (sa.UniqueConstraint("school_id", "number"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    school_id: uuid.UUID = Field(foreign_key="school.id", index=True, ondelete="CASCADE")
+    number: int
+    name: str = Field(max_length=80)
+    change_note: str = Field(default="", max_length=300)
+    created_by_id: uuid.UUID | None = Field(
+        default=None, foreign_key="person.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Code(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("version_id", "key"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    version_id: uuid.UUID = Field(
+        foreign_key="codebookversion.id", index=True, ondelete="CASCADE"
+    )
+    key: str = Field(max_length=40)
+    family: str = Field(max_length=40)
+    kind: CodeKind = Field(sa_type=EnumText(CodeKind, 30))
+    face: str = Field(max_length=40)
+    aim: str = Field(max_length=40)
+    label: str = Field(max_length=80)
+    description: str = Field(max_length=300)
+    colour: str = Field(max_length=7)
+    retired: bool = False
+    position: int = 0
+
+
+# --- observations ---------------------------------------------------------------------------
+
+
+class ObservationBase(SQLModel):
+    observed_teacher_id: uuid.UUID = Field(foreign_key="person.id", index=True)
+    group_label: str = Field(default="", max_length=40)
+    subject: str = Field(default="", max_length=60)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: ObservationStatus = Field(
+        default=ObservationStatus.in_progress, sa_type=EnumText(ObservationStatus, 20)
+    )
+    summary: str = Field(default="", max_length=SUMMARY_MAX)
+
+
+class Observation(ObservationBase, table=True):
+    __table_args__ = (sa.Index("ix_observation_school_started", "school_id", "started_at"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    school_id: uuid.UUID = Field(foreign_key="school.id", ondelete="CASCADE")
+    observer_id: uuid.UUID = Field(foreign_key="person.id", index=True)
+    codebook_version_id: uuid.UUID | None = Field(
+        default=None, foreign_key="codebookversion.id", ondelete="SET NULL"
+    )
+    phases: list[str] = Field(default_factory=lambda: list(DEFAULT_PHASES), sa_column=Column(JSON, nullable=False))
+    focus_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    excluded_from_team: bool = False
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Moment(SQLModel, table=True):
+    """A coded moment. Append-only: a correction is a tombstone (``deleted_at``) plus a new one."""
+
+    __table_args__ = (sa.CheckConstraint("offset_ms >= 0", name="offset_not_negative"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    observation_id: uuid.UUID = Field(foreign_key="observation.id", index=True, ondelete="CASCADE")
+    school_id: uuid.UUID = Field(foreign_key="school.id", index=True, ondelete="CASCADE")
+    code: str = Field(max_length=40)
+    offset_ms: int
+    phase: str | None = Field(default=None, max_length=40)
+    zone: Zone | None = Field(default=None, sa_type=EnumText(Zone, 10))
+    target: Target | None = Field(default=None, sa_type=EnumText(Target, 10))
+    note: str = Field(default="", max_length=NOTE_MAX)
+    note_shareable: bool = False
+    created_by_id: uuid.UUID = Field(foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Reflection(SQLModel, table=True):
+    """The observed teacher's reflection on one observation, guided by the seed's questions."""
+
+    id: uuid.UUID = Field(primary_key=True)
+    observation_id: uuid.UUID = Field(
+        foreign_key="observation.id", unique=True, ondelete="CASCADE"
+    )
+    author_id: uuid.UUID = Field(foreign_key="person.id")
+    dominant_mechanism: str = Field(default="", max_length=REFLECTION_MAX)
+    zones: str = Field(default="", max_length=REFLECTION_MAX)
+    next_step: str = Field(default="", max_length=REFLECTION_MAX)
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Share(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("observation_id", "person_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    observation_id: uuid.UUID = Field(foreign_key="observation.id", index=True, ondelete="CASCADE")
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    created_by_id: uuid.UUID = Field(foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+class AuthSession(SQLModel, table=True):
+    """A server-side login session. Only a hash of the cookie's token is stored."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    school_id: uuid.UUID | None = Field(default=None, foreign_key="school.id", ondelete="SET NULL")
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    user_agent: str = Field(default="", max_length=300)
+
+
+class Invitation(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    school_id: uuid.UUID = Field(foreign_key="school.id", index=True, ondelete="CASCADE")
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    created_by_id: uuid.UUID | None = Field(
+        default=None, foreign_key="person.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per account or per address; the wait after them grows, and then lapses."""
+
+    key: str = Field(primary_key=True, max_length=300)
+    failures: int = 0
+    last_failure_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    blocked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --- API shapes -----------------------------------------------------------------------------
+
+
+class ObservationCreate(SQLModel):
+    id: uuid.UUID | None = None
+    observed_teacher_id: uuid.UUID
+    group_label: str = Field(default="", max_length=40)
+    subject: str = Field(default="", max_length=60)
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    status: ObservationStatus = ObservationStatus.in_progress
+    summary: str = Field(default="", max_length=SUMMARY_MAX)
+    focus_codes: list[str] = Field(default_factory=list, max_length=40)
+    phases: list[str] | None = Field(default=None, max_length=12)
+
+    @field_validator("started_at", "ended_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("tijdstip zonder tijdzone; gebruik bijvoorbeeld 2026-11-24T09:00:00Z")
+        return value
+
+
+class ObservationUpdate(SQLModel):
+    group_label: str | None = Field(default=None, max_length=40)
+    subject: str | None = Field(default=None, max_length=60)
+    ended_at: datetime | None = None
+    status: ObservationStatus | None = None
+    summary: str | None = Field(default=None, max_length=SUMMARY_MAX)
+    focus_codes: list[str] | None = Field(default=None, max_length=40)
+    excluded_from_team: bool | None = None
+    version: int | None = Field(
+        default=None, description="The version you edited; a stale version gives 409."
+    )
+
+    @field_validator("ended_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("tijdstip zonder tijdzone; gebruik bijvoorbeeld 2026-11-24T09:00:00Z")
+        return value
+
+
+class MomentCreate(SQLModel):
+    id: uuid.UUID | None = None
+    code: str = Field(min_length=1, max_length=40)
+    offset_ms: int = Field(ge=0, le=24 * 3600 * 1000)
+    phase: str | None = Field(default=None, max_length=40)
+    zone: Zone | None = None
+    target: Target | None = None
+    note: str = Field(default="", max_length=NOTE_MAX)
+    note_shareable: bool = False
+
+
+class MomentPublic(SQLModel):
+    id: uuid.UUID
+    observation_id: uuid.UUID
+    code: str
+    offset_ms: int
+    phase: str | None
+    zone: Zone | None
+    target: Target | None
+    note: str
+    note_shareable: bool
+    created_by_id: uuid.UUID
+    created_at: datetime
+    deleted_at: datetime | None
+
+
+class PersonRef(SQLModel):
+    id: uuid.UUID
+    name: str
+
+
+class ObservationPublic(ObservationBase):
+    id: uuid.UUID
+    school_id: uuid.UUID
+    observer: PersonRef
+    observed_teacher: PersonRef
+    phases: list[str]
+    focus_codes: list[str]
+    excluded_from_team: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    moment_count: int
+
+
+class ObservationDetail(ObservationPublic):
+    moments: list[MomentPublic]

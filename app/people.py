@@ -1,0 +1,349 @@
+"""People in a school: memberships and roles, invitations, deactivation, and CSV import.
+
+There is no mail server: an invitation is a link (valid 14 days) that the admin passes on;
+the CLI prints it and the admin page shows it. Only the token's hash is stored.
+"""
+
+import csv
+import io
+import re
+import secrets
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from app import auth, schools
+from app.errors import Invalid, NotFound
+from app.i18n import _
+from app.models import Invitation, Membership, Person, Role, Team, TeamMember, utcnow
+from app.settings import get_settings
+
+INVITATION_DAYS = 14
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+ROLE_WORDS = {
+    "coach": Role.coach,
+    "docent": Role.teacher,
+    "ontwikkelgroep": Role.development_group,
+    "schoolleider": Role.admin,
+    "beheerder": Role.admin,
+}
+ROLE_LABELS = {
+    Role.coach: "Coach",
+    Role.teacher: "Docent",
+    Role.development_group: "Ontwikkelgroep",
+    Role.admin: "Schoolleiding",
+}
+
+
+def role_label(role: Role) -> str:
+    return _(ROLE_LABELS[role])
+
+
+def check_email(email: str) -> str:
+    email = auth.normalise_email(email)
+    if not EMAIL.fullmatch(email) or len(email) > 254:
+        raise Invalid(_("‘{email}’ is geen geldig e-mailadres.", email=email[:80]))
+    return email
+
+
+def check_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid(_("Vul een naam in."))
+    if len(name) > 120:
+        raise Invalid(_("Deze naam is te lang (maximaal 120 tekens)."))
+    return name
+
+
+def memberships(session: Session, school_id: uuid.UUID) -> list[Membership]:
+    return list(session.exec(select(Membership).where(Membership.school_id == school_id)))
+
+
+def people_of(session: Session, school_id: uuid.UUID,
+              role: Role | None = None) -> list[tuple[Person, Membership]]:
+    rows = session.exec(
+        select(Person, Membership).join(Membership, col(Membership.person_id) == Person.id)
+        .where(Membership.school_id == school_id).order_by(col(Person.name))
+    )
+    return [(p, m) for p, m in rows if role is None or m.has(role)]
+
+
+def membership_or_none(session: Session, school_id: uuid.UUID,
+                       person_id: uuid.UUID) -> Membership | None:
+    return session.exec(select(Membership).where(
+        Membership.school_id == school_id, Membership.person_id == person_id)).first()
+
+
+def membership(session: Session, school_id: uuid.UUID, person_id: uuid.UUID) -> Membership:
+    found = membership_or_none(session, school_id, person_id)
+    if found is None:
+        raise NotFound(_("Deze persoon hoort niet bij deze school."))
+    return found
+
+
+def apply_roles(m: Membership, roles: Iterable[Role]) -> None:
+    chosen = set(roles)
+    if not chosen:
+        raise Invalid(_("Kies minstens één rol."))
+    m.is_coach = Role.coach in chosen
+    m.is_teacher = Role.teacher in chosen
+    m.is_development_group = Role.development_group in chosen
+    m.is_admin = Role.admin in chosen
+
+
+def _new_invitation(session: Session, school_id: uuid.UUID, person_id: uuid.UUID,
+                    by: uuid.UUID | None) -> str:
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(Invitation(token_hash=auth.token_hash(token), school_id=school_id,
+                           person_id=person_id, created_by_id=by, created_at=now,
+                           expires_at=now + timedelta(days=INVITATION_DAYS)))
+    return invitation_link(token)
+
+
+def invitation_link(token: str) -> str:
+    return f"{get_settings().base_url.rstrip('/')}/uitnodiging/{token}"
+
+
+@dataclass
+class Invited:
+    person: Person
+    link: str | None  # None: the person already has a password (e.g. a coach of another school)
+
+
+def invite(session: Session, *, school_id: uuid.UUID, email: str, name: str,
+           roles: Iterable[Role], by: uuid.UUID | None = None, commit: bool = True) -> Invited:
+    """Add a person to a school with roles; make an invitation link if they have no password."""
+    email, name = check_email(email), check_name(name)
+    person = session.exec(select(Person).where(Person.email == email)).first()
+    if person is None:
+        person = Person(email=email, name=name)
+        session.add(person)
+        session.flush()
+    existing = session.exec(select(Membership).where(
+        Membership.school_id == school_id, Membership.person_id == person.id)).first()
+    m = existing or Membership(school_id=school_id, person_id=person.id)
+    apply_roles(m, roles)
+    session.add(m)
+    link = None
+    if person.password_hash is None:
+        link = _new_invitation(session, school_id, person.id, by)
+    if commit:
+        session.commit()
+    return Invited(person=person, link=link)
+
+
+def reinvite(session: Session, *, school_id: uuid.UUID, person_id: uuid.UUID,
+             by: uuid.UUID | None) -> str:
+    membership(session, school_id, person_id)
+    link = _new_invitation(session, school_id, person_id, by)
+    session.commit()
+    return link
+
+
+def find_invitation(session: Session, token: str) -> tuple[Invitation, Person]:
+    inv = session.exec(select(Invitation).where(Invitation.token_hash == auth.token_hash(token))).first()
+    if inv is None or inv.used_at is not None or inv.expires_at < utcnow():
+        raise NotFound(_("Deze uitnodiging is verlopen of al gebruikt. Vraag de schoolleiding "
+                         "om een nieuwe."))
+    person = session.get(Person, inv.person_id)
+    if person is None or not person.active:
+        raise NotFound(_("Deze uitnodiging is niet meer geldig."))
+    return inv, person
+
+
+def accept_invitation(session: Session, *, token: str, password: str) -> Person:
+    inv, person = find_invitation(session, token)
+    auth.set_password(person, password)
+    inv.used_at = utcnow()
+    session.add_all([inv, person])
+    auth.end_all_sessions(session, person.id)
+    return person
+
+
+def set_roles(session: Session, *, school_id: uuid.UUID, person_id: uuid.UUID,
+              roles: Iterable[Role]) -> None:
+    m = membership(session, school_id, person_id)
+    apply_roles(m, roles)
+    session.add(m)
+    session.commit()
+
+
+def set_active(session: Session, *, school_id: uuid.UUID, person_id: uuid.UUID,
+               active: bool, by: uuid.UUID) -> None:
+    """Deactivating an account ends all its sessions at once."""
+    membership(session, school_id, person_id)
+    if person_id == by and not active:
+        raise Invalid(_("Je kunt je eigen account niet uitzetten."))
+    person = session.get(Person, person_id)
+    assert person is not None
+    person.active = active
+    session.add(person)
+    if not active:
+        auth.end_all_sessions(session, person_id)
+    session.commit()
+
+
+def teams_of(session: Session, school_id: uuid.UUID, person_id: uuid.UUID) -> list[Team]:
+    return list(session.exec(
+        select(Team).join(TeamMember, col(TeamMember.team_id) == Team.id)
+        .where(Team.school_id == school_id, TeamMember.person_id == person_id)
+        .order_by(col(Team.name))
+    ))
+
+
+# --- CSV import ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    invited: list[Invited] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+HEADER_WORDS = {"email": "email", "e-mail": "email", "e-mailadres": "email", "naam": "naam",
+                "name": "naam", "rollen": "rollen", "rol": "rollen", "roles": "rollen",
+                "teams": "teams", "team": "teams"}
+
+
+def import_people(session: Session, *, school_id: uuid.UUID, text: str, by: uuid.UUID | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Import people from CSV (columns email, naam, rollen, teams; rollen and teams separated
+    by ``;`` or ``|``). Every row is checked first; with any bad row nothing is imported."""
+    report = ImportReport()
+    try:
+        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    rows = list(reader)
+    if not rows:
+        report.errors.append(_("Het bestand is leeg."))
+        return report
+    header = [HEADER_WORDS.get(h.strip().lower(), h.strip().lower()) for h in rows[0]]
+    missing = [h for h in ("email", "naam", "rollen") if h not in header]
+    if missing:
+        report.errors.append(_("Regel 1: kolom(men) ontbreken: {cols}. Verwacht: email, naam, "
+                               "rollen, teams.", cols=", ".join(missing)))
+        return report
+    team_names = {t.name.lower(): t for t in schools.teams(session, school_id)}
+    parsed: list[tuple[int, str, str, list[Role], list[Team]]] = []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(header):
+            report.errors.append(_("Regel {line}: meer kolommen dan de kop.", line=line))
+            continue
+        values = dict(zip(header, [c.strip() for c in row] + [""] * (len(header) - len(row)), strict=False))
+        try:
+            email = check_email(values["email"])
+            name = check_name(values["naam"])
+        except Invalid as e:
+            report.errors.append(_("Regel {line}: {msg}", line=line, msg=e.message))
+            continue
+        if email in seen:
+            report.errors.append(_("Regel {line}: {email} staat ook op regel {other}.",
+                                   line=line, email=email, other=seen[email]))
+            continue
+        seen[email] = line
+        roles, bad = [], []
+        for word in re.split(r"[;|,/]", values.get("rollen", "")):
+            word = word.strip().lower()
+            if not word:
+                continue
+            if word in ROLE_WORDS:
+                roles.append(ROLE_WORDS[word])
+            else:
+                bad.append(word)
+        if bad or not roles:
+            report.errors.append(_("Regel {line}: onbekende of ontbrekende rol ({bad}); kies uit "
+                                   "coach, docent, ontwikkelgroep, schoolleider.",
+                                   line=line, bad=", ".join(bad) or _("leeg")))
+            continue
+        row_teams, unknown = [], []
+        for t in re.split(r"[;|]", values.get("teams", "")):
+            t = t.strip()
+            if not t:
+                continue
+            if t.lower() in team_names:
+                row_teams.append(team_names[t.lower()])
+            else:
+                unknown.append(t)
+        if unknown:
+            report.errors.append(_("Regel {line}: onbekend team ‘{team}’. Maak het team eerst aan.",
+                                   line=line, team=", ".join(unknown)))
+            continue
+        parsed.append((line, email, name, roles, row_teams))
+    if report.errors:
+        return report
+    for i, (_line, email, name, roles, row_teams) in enumerate(parsed, start=1):
+        invited = invite(session, school_id=school_id, email=email, name=name, roles=roles, by=by,
+                         commit=False)
+        for team in row_teams:
+            if session.get(TeamMember, (team.id, invited.person.id)) is None:
+                session.add(TeamMember(team_id=team.id, person_id=invited.person.id))
+        report.invited.append(invited)
+        if progress:
+            progress(i, len(parsed))
+    session.commit()
+    return report
+
+
+# --- for the admin pages and the invitation page -------------------------------------------------
+
+
+def team_names_by_person(session: Session, school_id: uuid.UUID) -> dict[uuid.UUID, list[str]]:
+    rows = session.exec(
+        select(TeamMember.person_id, Team.name).join(Team, col(Team.id) == TeamMember.team_id)
+        .where(Team.school_id == school_id).order_by(col(Team.name))
+    )
+    names: dict[uuid.UUID, list[str]] = {}
+    for person_id, name in rows:
+        names.setdefault(person_id, []).append(name)
+    return names
+
+
+def open_invitations(session: Session, school_id: uuid.UUID) -> dict[uuid.UUID, datetime]:
+    """For each person with an unused invitation to this school: when the newest one expires."""
+    rows = session.exec(
+        select(Invitation.person_id, Invitation.expires_at)
+        .where(Invitation.school_id == school_id, col(Invitation.used_at).is_(None))
+    )
+    latest: dict[uuid.UUID, datetime] = {}
+    for person_id, expires_at in rows:
+        if person_id not in latest or expires_at > latest[person_id]:
+            latest[person_id] = expires_at
+    return latest
+
+
+def reinvite_pending(session: Session, *, school_id: uuid.UUID, person_id: uuid.UUID,
+                     by: uuid.UUID | None) -> str:
+    """A new link for someone who has not yet set a password. Someone with an account is not
+    re-invited: their account may belong to other schools too, and a link would reset it."""
+    membership(session, school_id, person_id)
+    person = session.get(Person, person_id)
+    assert person is not None
+    if person.password_hash is not None:
+        raise Invalid(_("{name} heeft de uitnodiging al geaccepteerd en kan gewoon inloggen.",
+                        name=person.name))
+    if not person.active:
+        raise Invalid(_("Zet het account van {name} eerst weer aan.", name=person.name))
+    return reinvite(session, school_id=school_id, person_id=person_id, by=by)
+
+
+def join_by_invitation(session: Session, *, token: str, password: str, repeated: str,
+                       user_agent: str = "") -> tuple[Person, str]:
+    """Accept an invitation: set the password and open a session in the inviting school.
+    Returns the person and the new session's cookie token."""
+    inv, _person = find_invitation(session, token)
+    if password != repeated:
+        raise Invalid(_("De twee wachtwoorden zijn niet gelijk. Typ ze nog eens."))
+    person = accept_invitation(session, token=token, password=password)
+    row, cookie = auth.open_session(session, person, user_agent=user_agent)
+    row.school_id = inv.school_id
+    session.commit()
+    return person, cookie

@@ -1,0 +1,56 @@
+"""All configuration in one place, read from the environment (prefix ``COULISSE_``)."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "development-only-not-secret"
+PLACEHOLDER_SECRETS = {"", DEV_SECRET, "changeme", "change-me", "secret", "changethis"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COULISSE_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'coulisse.sqlite3'}"
+    secret_key: str = DEV_SECRET
+    base_url: str = "http://127.0.0.1:8000"
+    session_lifetime_days: int = Field(default=30, ge=1, le=365)
+    session_idle_days: int = Field(default=14, ge=1, le=365)
+    aggregate_minimum: int = Field(default=5, ge=3)
+    timezone: str = "Europe/Amsterdam"
+    # Login throttling: after this many failures, each next attempt waits longer (doubling).
+    login_free_failures_per_account: int = 5
+    login_free_failures_per_address: int = 30
+    login_max_delay_seconds: int = 900
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> "Settings":
+        if self.environment == "production" and (
+            self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "COULISSE_SECRET_KEY is a placeholder or shorter than 32 characters; "
+                "set a long random value, e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`"
+            )
+        ZoneInfo(self.timezone)
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

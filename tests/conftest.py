@@ -1,0 +1,96 @@
+"""Test set-up: a real database built by ``alembic upgrade head``, real HTTP through the ASGI app.
+
+The database is SQLite in a temporary folder unless ``COULISSE_TEST_DATABASE_URL`` names a
+PostgreSQL database; each pytest-xdist worker gets a database of its own. Tests never rely on
+each other's rows: each makes its own school, with unique names and addresses, through
+:mod:`tests.factories`.
+"""
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+_tmp = Path(tempfile.mkdtemp(prefix=f"coulisse-test-{_worker}-"))
+_base_url = os.environ.get("COULISSE_TEST_DATABASE_URL", "")
+
+
+def _database_url() -> str:
+    if not _base_url:
+        return f"sqlite:///{_tmp / 'test.sqlite3'}"
+    import sqlalchemy as sa
+
+    from app.db import normalise_url
+
+    url = sa.make_url(normalise_url(_base_url))
+    name = f"{url.database}_{_worker}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+os.environ["COULISSE_ENVIRONMENT"] = "test"
+os.environ["COULISSE_DATABASE_URL"] = _database_url()
+os.environ.setdefault("COULISSE_SECRET_KEY", "test-only-secret-key-not-for-production-use")
+
+from app import db  # noqa: E402
+from app.settings import get_settings  # noqa: E402
+
+get_settings.cache_clear()
+db.reset_engine()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated() -> Iterator[None]:
+    db.migrate()
+    yield
+    db.reset_engine()
+
+
+@pytest.fixture
+def session() -> Iterator[db.Session]:
+    """The test's own session. Its transactions start deferred, like a request's reads, so it
+    never holds SQLite's write lock while the app handles a request. On SQLite a transaction
+    reads from a snapshot: to see what a request or another process wrote since this session
+    last read, end the transaction first (``session.commit()``; factories commit)."""
+    with db.new_session(write=False) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def app():  # type: ignore[no-untyped-def]
+    from app.main import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def make_client(app):  # type: ignore[no-untyped-def]
+    """Make as many independent clients (cookie jars) as a test needs."""
+    from fastapi.testclient import TestClient
+
+    clients: list[TestClient] = []
+
+    def make() -> TestClient:
+        c = TestClient(app)
+        c.__enter__()
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        c.__exit__(None, None, None)

@@ -1,0 +1,84 @@
+"""Plain factory functions: each call makes fresh rows with unique names and addresses."""
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app import auth, schools
+from app.models import Membership, Moment, Observation, Person, Role, School, Team, TeamMember
+
+PASSWORD = "wachtwoord-voor-tests"
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def make_school(session: Session, name: str | None = None) -> School:
+    school = schools.create_school(session, name=name or unique("School"))
+    session.commit()
+    return school
+
+
+def make_person(session: Session, school: School | None, roles: Iterable[Role] = (Role.teacher,),
+                *, name: str | None = None, password: str = PASSWORD, email: str | None = None,
+                active: bool = True) -> Person:
+    person = Person(email=email or f"{unique('p')}@school.example", name=name or unique("Persoon"),
+                    password_hash=auth.hash_password(password), active=active)
+    session.add(person)
+    session.flush()
+    if school is not None:
+        add_membership(session, school, person, roles)
+    session.commit()
+    return person
+
+
+def add_membership(session: Session, school: School, person: Person, roles: Iterable[Role]) -> None:
+    roles = set(roles)
+    session.add(Membership(school_id=school.id, person_id=person.id,
+                           is_coach=Role.coach in roles, is_teacher=Role.teacher in roles,
+                           is_development_group=Role.development_group in roles,
+                           is_admin=Role.admin in roles))
+    session.commit()
+
+
+def make_team(session: Session, school: School, members: Iterable[Person] = ()) -> Team:
+    team = Team(school_id=school.id, name=unique("Team"))
+    session.add(team)
+    session.flush()
+    for p in members:
+        session.add(TeamMember(team_id=team.id, person_id=p.id))
+    session.commit()
+    return team
+
+
+def make_observation(session: Session, school: School, observer: Person, teacher: Person,
+                     **fields: Any) -> Observation:
+    obs = Observation(id=uuid.uuid4(), school_id=school.id, observer_id=observer.id,
+                      observed_teacher_id=teacher.id, group_label="2B havo", subject="Engels",
+                      started_at=fields.pop("started_at", datetime.now(UTC) - timedelta(hours=1)),
+                      **fields)
+    session.add(obs)
+    session.commit()
+    return obs
+
+
+def make_moment(session: Session, obs: Observation, code: str = "suc-s-succes",
+                offset_ms: int = 60_000, **fields: Any) -> Moment:
+    moment = Moment(id=uuid.uuid4(), observation_id=obs.id, school_id=obs.school_id, code=code,
+                    offset_ms=offset_ms, created_by_id=obs.observer_id, **fields)
+    session.add(moment)
+    session.commit()
+    return moment
+
+
+def login(client: TestClient, person: Person, password: str = PASSWORD) -> TestClient:
+    """Log in through the API and send the CSRF token with every later request."""
+    response = client.post("/api/auth/login", json={"email": person.email, "password": password})
+    assert response.status_code == 200, response.text
+    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+    return client
