@@ -60,8 +60,11 @@ def visible_observations(actor: Actor) -> SelectOfScalar[Observation]:
     return select(Observation).where(
         Observation.school_id == actor.school.id,
         col(Observation.deleted_at).is_(None),
-        sa.or_(col(Observation.observer_id) == me, col(Observation.observed_teacher_id) == me,
-              shared_with_me),
+        sa.or_(
+            col(Observation.observer_id) == me,
+            col(Observation.observed_teacher_id) == me,
+            shared_with_me,
+        ),
     )
 
 

@@ -8,12 +8,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app import auth, codebook, observations, people
 from app.auth import CurrentActor, SchoolActor
 from app.db import SessionDep
 from app.models import (
+    Input,
     Membership,
     MomentCreate,
     MomentPublic,
@@ -49,7 +50,7 @@ def healthz(session: SessionDep) -> dict[str, str]:
 # --- auth --------------------------------------------------------------------------------------
 
 
-class LoginIn(BaseModel):
+class LoginIn(Input):
     email: str = Field(max_length=254)
     password: str = Field(max_length=auth.PASSWORD_MAX)
 
@@ -79,23 +80,33 @@ class MeOut(BaseModel):
 def set_session_cookie(request: Request, response: Response, token: str) -> None:
     settings = auth.get_settings()
     response.set_cookie(
-        auth.SESSION_COOKIE, token, max_age=settings.session_lifetime_days * 86400,
-        httponly=True, samesite="lax", path="/",
+        auth.SESSION_COOKIE,
+        token,
+        max_age=settings.session_lifetime_days * 86400,
+        httponly=True,
+        samesite="lax",
+        path="/",
         secure=request.url.scheme == "https" or settings.base_url.startswith("https"),
     )
 
 
 def me_out(session: SessionDep, actor: auth.Actor) -> MeOut:
     rows = session.exec(
-        select(Membership, School).join(School).where(Membership.person_id == actor.person.id)
+        select(Membership, School)
+        .join(School)
+        .where(Membership.person_id == actor.person.id, col(Membership.active))
         .order_by(School.name)
     ).all()
-    teams = (people.teams_of(session, actor.school.id, actor.person.id) if actor.school else [])
+    teams = people.teams_of(session, actor.school.id, actor.person.id) if actor.school else []
     return MeOut(
-        id=actor.person.id, name=actor.person.name, email=actor.person.email,
-        current_school_id=actor.school.id if actor.school else None, roles=actor.roles,
+        id=actor.person.id,
+        name=actor.person.name,
+        email=actor.person.email,
+        current_school_id=actor.school.id if actor.school else None,
+        roles=actor.roles,
         schools=[SchoolOut(id=s.id, name=s.name, roles=m.roles) for m, s in rows],
-        teams=[TeamOut(id=t.id, name=t.name) for t in teams], csrf_token=actor.auth.csrf_token,
+        teams=[TeamOut(id=t.id, name=t.name) for t in teams],
+        csrf_token=actor.auth.csrf_token,
     )
 
 
@@ -104,12 +115,17 @@ def login(body: LoginIn, request: Request, response: Response, session: SessionD
     """Log in with email and password; sets the session cookie. Send the returned
     ``csrf_token`` as ``X-CSRF-Token`` with every change."""
     auth.check_same_origin(request)
+    _row, token = auth.login(
+        session,
+        email=body.email,
+        password=body.password,
+        address=auth.client_address(request),
+        user_agent=request.headers.get("user-agent", ""),
+    )
     old = request.cookies.get(auth.SESSION_COOKIE)
-    if old:
+    if old:  # only once the new one is open: a failed attempt leaves the old session alone
         auth.end_session(session, old)
-    row, token = auth.login(session, email=body.email, password=body.password,
-                            address=auth.client_address(request),
-                            user_agent=request.headers.get("user-agent", ""))
+        session.commit()
     set_session_cookie(request, response, token)
     actor = auth._resolve_token(session, token)
     assert actor is not None
@@ -152,12 +168,16 @@ class PersonOut(BaseModel):
 
 
 @api.get("/people", tags=["people"], responses=ERRORS)
-def list_people(actor: SchoolActor, session: SessionDep,
-                role: Role | None = None) -> list[PersonOut]:
+def list_people(
+    actor: SchoolActor, session: SessionDep, role: Role | None = None
+) -> list[PersonOut]:
     """People of your current school (names and roles only), e.g. to choose whom to observe."""
     assert actor.school is not None
-    return [PersonOut(id=p.id, name=p.name, roles=m.roles)
-            for p, m in people.people_of(session, actor.school.id, role) if p.active]
+    return [
+        PersonOut(id=p.id, name=p.name, roles=m.roles)
+        for p, m in people.people_of(session, actor.school.id, role)
+        if m.active
+    ]
 
 
 # --- codebook ----------------------------------------------------------------------------------
@@ -174,8 +194,9 @@ def get_codebook(actor: SchoolActor, session: SessionDep) -> dict[str, Any]:
 
 
 @api.post("/observations", tags=["observations"], status_code=201, responses=ERRORS)
-def create_observation(body: ObservationCreate, actor: SchoolActor, session: SessionDep,
-                       response: Response) -> ObservationDetail:
+def create_observation(
+    body: ObservationCreate, actor: SchoolActor, session: SessionDep, response: Response
+) -> ObservationDetail:
     """Start an observation. Sending the same ``id`` with the same content again is harmless
     (200); with different content it is a conflict (409)."""
     obs, new = observations.create(session, actor=actor, data=body)
@@ -186,69 +207,99 @@ def create_observation(body: ObservationCreate, actor: SchoolActor, session: Ses
 
 @api.get("/observations", tags=["observations"], responses=ERRORS)
 def list_observations(
-    actor: SchoolActor, session: SessionDep,
-    observed_teacher_id: uuid.UUID | None = None, observer_id: uuid.UUID | None = None,
-    relation: Annotated[Literal["observer", "observed", "shared"] | None,
-                        Query(description="observer: made by me; observed: of my lessons; "
-                                          "shared: shared with me")] = None,
+    actor: SchoolActor,
+    session: SessionDep,
+    observed_teacher_id: uuid.UUID | None = None,
+    observer_id: uuid.UUID | None = None,
+    relation: Annotated[
+        Literal["observer", "observed", "shared"] | None,
+        Query(description="observer: made by me; observed: of my lessons; shared: shared with me"),
+    ] = None,
     status: ObservationStatus | None = None,
-    since: date | None = None, until: date | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+    since: date | None = None,
+    until: date | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[ObservationPublic]:
     """The observations you may see: those you made, those of your lessons, those shared
     with you."""
     return observations.list_visible(
-        session, actor=actor, observed_teacher_id=observed_teacher_id, observer_id=observer_id,
-        relation=relation, status=status, since=since, until=until, limit=limit, offset=offset)
+        session,
+        actor=actor,
+        observed_teacher_id=observed_teacher_id,
+        observer_id=observer_id,
+        relation=relation,
+        status=status,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @api.get("/observations/{observation_id}", tags=["observations"], responses=ERRORS)
-def get_observation(observation_id: uuid.UUID, actor: SchoolActor,
-                    session: SessionDep) -> ObservationDetail:
+def get_observation(
+    observation_id: uuid.UUID, actor: SchoolActor, session: SessionDep
+) -> ObservationDetail:
     return observations.detail(session, actor=actor, observation_id=observation_id)
 
 
 @api.patch("/observations/{observation_id}", tags=["observations"], responses=ERRORS)
-def patch_observation(observation_id: uuid.UUID, body: ObservationUpdate, actor: SchoolActor,
-                      session: SessionDep) -> ObservationDetail:
+def patch_observation(
+    observation_id: uuid.UUID, body: ObservationUpdate, actor: SchoolActor, session: SessionDep
+) -> ObservationDetail:
     """Change header fields (the observer) or keep the observation out of team patterns (the
     observed teacher). Send ``version`` to be told (409) when someone else changed it first."""
     observations.update(session, actor=actor, observation_id=observation_id, data=body)
     return observations.detail(session, actor=actor, observation_id=observation_id)
 
 
-@api.delete("/observations/{observation_id}", tags=["observations"], status_code=204,
-            responses=ERRORS)
-def delete_observation(observation_id: uuid.UUID, actor: SchoolActor,
-                       session: SessionDep) -> Response:
+@api.delete(
+    "/observations/{observation_id}", tags=["observations"], status_code=204, responses=ERRORS
+)
+def delete_observation(
+    observation_id: uuid.UUID, actor: SchoolActor, session: SessionDep
+) -> Response:
     observations.delete(session, actor=actor, observation_id=observation_id)
     return Response(status_code=204)
 
 
 @api.get("/observations/{observation_id}/moments", tags=["moments"], responses=ERRORS)
-def list_moments(observation_id: uuid.UUID, actor: SchoolActor,
-                 session: SessionDep) -> list[MomentPublic]:
+def list_moments(
+    observation_id: uuid.UUID, actor: SchoolActor, session: SessionDep
+) -> list[MomentPublic]:
     return observations.detail(session, actor=actor, observation_id=observation_id).moments
 
 
-@api.post("/observations/{observation_id}/moments", tags=["moments"], status_code=201,
-          responses=ERRORS)
-def add_moment(observation_id: uuid.UUID, body: MomentCreate, actor: SchoolActor,
-               session: SessionDep, response: Response) -> MomentPublic:
+@api.post(
+    "/observations/{observation_id}/moments", tags=["moments"], status_code=201, responses=ERRORS
+)
+def add_moment(
+    observation_id: uuid.UUID,
+    body: MomentCreate,
+    actor: SchoolActor,
+    session: SessionDep,
+    response: Response,
+) -> MomentPublic:
     """Add a coded moment. The same ``id`` with the same content again is harmless (200)."""
-    moment, new = observations.add_moment(session, actor=actor, observation_id=observation_id,
-                                          data=body)
+    moment, new = observations.add_moment(
+        session, actor=actor, observation_id=observation_id, data=body
+    )
     if not new:
         response.status_code = status.HTTP_200_OK
     return MomentPublic.model_validate(moment, from_attributes=True)
 
 
-@api.delete("/observations/{observation_id}/moments/{moment_id}", tags=["moments"],
-            status_code=204, responses=ERRORS)
-def delete_moment(observation_id: uuid.UUID, moment_id: uuid.UUID, actor: SchoolActor,
-                  session: SessionDep) -> Response:
-    observations.delete_moment(session, actor=actor, observation_id=observation_id,
-                               moment_id=moment_id)
+@api.delete(
+    "/observations/{observation_id}/moments/{moment_id}",
+    tags=["moments"],
+    status_code=204,
+    responses=ERRORS,
+)
+def delete_moment(
+    observation_id: uuid.UUID, moment_id: uuid.UUID, actor: SchoolActor, session: SessionDep
+) -> Response:
+    observations.delete_moment(
+        session, actor=actor, observation_id=observation_id, moment_id=moment_id
+    )
     return Response(status_code=204)
-
-

@@ -44,7 +44,6 @@ PASSWORD_MAX = 1024
 TOUCH_EVERY = timedelta(minutes=5)
 
 
-
 @lru_cache
 def _hasher() -> PasswordHasher:
     """argon2id with the library's recommended parameters; the test suite alone uses cheap ones
@@ -145,6 +144,8 @@ def login(
 ) -> tuple[AuthSession, str]:
     """Check the credentials and open a new session; returns it and the cookie token."""
     email = normalise_email(email)
+    if "\x00" in email or "\x00" in password or len(email) > 254:
+        raise Invalid(_("Dit e-mailadres of wachtwoord bevat tekens die niet kunnen."))
     _check_throttle(session, email, address)
     person = session.exec(select(Person).where(Person.email == email)).first()
     if not verify_password(person, password) or person is None or not person.active:
@@ -157,11 +158,14 @@ def login(
     return auth, token
 
 
-def open_session(session: Session, person: Person, *, user_agent: str = "") -> tuple[AuthSession, str]:
+def open_session(
+    session: Session, person: Person, *, user_agent: str = ""
+) -> tuple[AuthSession, str]:
     token = secrets.token_urlsafe(32)
     now = utcnow()
     first = session.exec(
-        select(Membership.school_id).where(Membership.person_id == person.id)
+        select(Membership.school_id)
+        .where(Membership.person_id == person.id, col(Membership.active))
         .order_by(col(Membership.created_at))
     ).first()
     auth = AuthSession(
@@ -217,7 +221,9 @@ def _resolve(request: Request, session: Session) -> Actor | None:
 
 
 def _resolve_token(session: Session, token: str) -> Actor | None:
-    auth = session.exec(select(AuthSession).where(AuthSession.token_hash == token_hash(token))).first()
+    auth = session.exec(
+        select(AuthSession).where(AuthSession.token_hash == token_hash(token))
+    ).first()
     now = utcnow()
     if auth is None or not _alive(auth, now):
         return None
@@ -228,12 +234,15 @@ def _resolve_token(session: Session, token: str) -> Actor | None:
     if auth.school_id is not None:
         membership = session.exec(
             select(Membership).where(
-                Membership.person_id == person.id, Membership.school_id == auth.school_id
+                Membership.person_id == person.id,
+                Membership.school_id == auth.school_id,
+                col(Membership.active),
             )
         ).first()
     if membership is None:
         membership = session.exec(
-            select(Membership).where(Membership.person_id == person.id)
+            select(Membership)
+            .where(Membership.person_id == person.id, col(Membership.active))
             .order_by(col(Membership.created_at))
         ).first()
     school = session.get(School, membership.school_id) if membership else None
@@ -254,8 +263,13 @@ def _touch(auth_id: uuid.UUID, now: datetime) -> None:
 
 
 def switch_school(session: Session, *, actor: Actor, school_id: uuid.UUID) -> None:
-    membership = session.exec(select(Membership).where(
-        Membership.person_id == actor.person.id, Membership.school_id == school_id)).first()
+    membership = session.exec(
+        select(Membership).where(
+            Membership.person_id == actor.person.id,
+            Membership.school_id == school_id,
+            col(Membership.active),
+        )
+    ).first()
     if membership is None:
         raise Forbidden(_("Je hoort niet bij deze school."))
     actor.auth.school_id = school_id
@@ -337,7 +351,9 @@ def check_login_form_token(cookie: str | None, field: str | None) -> None:
         return hmac.compare_digest(sig, expected.hexdigest())
 
     if not (valid(cookie) and cookie == field):
-        raise Forbidden(_("Het inlogformulier is verlopen. Laad de pagina opnieuw en probeer het nog eens."))
+        raise Forbidden(
+            _("Het inlogformulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.")
+        )
 
 
 def client_address(request: Request) -> str:

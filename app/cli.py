@@ -11,11 +11,18 @@ from app import db
 from app.errors import DomainError
 from app.models import Role, School
 
-cli = typer.Typer(help="Coulisse: lesobservaties voor de coulissen-ruimte.", no_args_is_help=True,
-                  add_completion=False)
+cli = typer.Typer(
+    help="Coulisse: lesobservaties voor de coulissen-ruimte.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
-ROLE_CHOICES = {"coach": Role.coach, "docent": Role.teacher, "ontwikkelgroep": Role.development_group,
-                "schoolleider": Role.admin}
+ROLE_CHOICES = {
+    "coach": Role.coach,
+    "docent": Role.teacher,
+    "ontwikkelgroep": Role.development_group,
+    "schoolleider": Role.admin,
+}
 
 
 def _fail(message: str) -> None:
@@ -26,8 +33,10 @@ def _fail(message: str) -> None:
 def _school(session: db.Session, slug: str) -> School:
     school = session.exec(select(School).where(School.slug == slug)).first()
     if school is None:
-        _fail(f"No school with short name '{slug}'. Known: "
-              + ", ".join(s.slug for s in session.exec(select(School))))
+        _fail(
+            f"No school with short name '{slug}'. Known: "
+            + ", ".join(s.slug for s in session.exec(select(School)))
+        )
     assert school is not None
     return school
 
@@ -40,8 +49,12 @@ def migrate() -> None:
 
 
 @cli.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
-          reload: Annotated[bool, typer.Option(help="Restart on code changes.")] = False) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes.")] = False,
+) -> None:
     """Serve Coulisse over HTTP."""
     import uvicorn
 
@@ -49,8 +62,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
         db.check_schema_at_head()
     except db.SchemaNotAtHead as e:
         _fail(str(e))
-    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, reload=reload,
-                proxy_headers=True)
+    uvicorn.run(
+        "app.asgi:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True
+    )
 
 
 @cli.command()
@@ -64,9 +78,12 @@ def demo() -> None:
 
 
 @cli.command("create-school")
-def create_school(name: str, slug: Annotated[str | None, typer.Option(help="Short name")] = None,
-                  admin_email: Annotated[str | None, typer.Option()] = None,
-                  admin_name: Annotated[str | None, typer.Option()] = None) -> None:
+def create_school(
+    name: str,
+    slug: Annotated[str | None, typer.Option(help="Short name")] = None,
+    admin_email: Annotated[str | None, typer.Option()] = None,
+    admin_name: Annotated[str | None, typer.Option()] = None,
+) -> None:
     """Create a school with the default codebook and semesters, and optionally invite its first
     school leader."""
     from app import people, schools
@@ -77,17 +94,27 @@ def create_school(name: str, slug: Annotated[str | None, typer.Option(help="Shor
             session.flush()
             typer.echo(f"School '{school.name}' created (short name: {school.slug}).")
             if admin_email:
-                invited = people.invite(session, school_id=school.id, email=admin_email,
-                                        name=admin_name or admin_email, roles=[Role.admin],
-                                        commit=False)
-                typer.echo(f"Invitation for {invited.person.email}: {invited.link or 'has a password already'}")
+                invited = people.invite(
+                    session,
+                    school_id=school.id,
+                    email=admin_email,
+                    name=admin_name or admin_email,
+                    roles=[Role.admin],
+                    commit=False,
+                )
+                link = invited.link or "has a password already"
+                typer.echo(f"Invitation for {invited.person.email}: {link}")
     except DomainError as e:
         _fail(e.message)
 
 
 @cli.command()
-def invite(school: str, email: str, name: str,
-           role: Annotated[list[str], typer.Option(help="coach, docent, ontwikkelgroep, schoolleider")]) -> None:
+def invite(
+    school: str,
+    email: str,
+    name: str,
+    role: Annotated[list[str], typer.Option(help="coach, docent, ontwikkelgroep, schoolleider")],
+) -> None:
     """Invite a person to a school; prints the link with which they set their password."""
     from app import people
 
@@ -97,10 +124,17 @@ def invite(school: str, email: str, name: str,
     try:
         with db.session_scope() as session:
             s = _school(session, school)
-            invited = people.invite(session, school_id=s.id, email=email, name=name,
-                                    roles=[ROLE_CHOICES[r] for r in role])
-            typer.echo(invited.link or f"{invited.person.email} already has a password; "
-                       "they were added to the school.")
+            invited = people.invite(
+                session,
+                school_id=s.id,
+                email=email,
+                name=name,
+                roles=[ROLE_CHOICES[r] for r in role],
+            )
+            typer.echo(
+                invited.link
+                or f"{invited.person.email} already has a password; they were added to the school."
+            )
     except DomainError as e:
         _fail(e.message)
 
@@ -118,8 +152,9 @@ def import_people(school: str, csv_file: Path) -> None:
     with db.session_scope() as session:
         s = _school(session, school)
         with typer.progressbar(length=max(text.count("\n"), 1), label="Importing") as bar:
-            report = people.import_people(session, school_id=s.id, text=text,
-                                          progress=lambda i, n: bar.update(1))
+            report = people.import_people(
+                session, school_id=s.id, text=text, progress=lambda i, n: bar.update(1)
+            )
         if report.errors:
             session.rollback()
             for line in report.errors:

@@ -55,24 +55,35 @@ KIND_LABELS = {
 def seed_school(session: Session, school_id: uuid.UUID) -> CodebookVersion:
     """Give a new school its first version: the default book."""
     book = default_book()
-    version = CodebookVersion(school_id=school_id, number=1, name=book["name"],
-                              change_note=_("Standaard TS-kijkwijzer"))
+    version = CodebookVersion(
+        school_id=school_id, number=1, name=book["name"], change_note=_("Standaard TS-kijkwijzer")
+    )
     session.add(version)
     session.flush()
     fams = families()
     for position, c in enumerate(book["codes"]):
         fam = fams[c["family"]]
-        session.add(Code(
-            version_id=version.id, key=c["key"], family=fam.key, kind=CodeKind(c["kind"]),
-            face=fam.face, aim=fam.aim, label=c["label"], description=c["description"],
-            colour=c.get("colour", fam.colour), position=position,
-        ))
+        session.add(
+            Code(
+                version_id=version.id,
+                key=c["key"],
+                family=fam.key,
+                kind=CodeKind(c["kind"]),
+                face=fam.face,
+                aim=fam.aim,
+                label=c["label"],
+                description=c["description"],
+                colour=c.get("colour", fam.colour),
+                position=position,
+            )
+        )
     return version
 
 
 def current_version(session: Session, school_id: uuid.UUID) -> CodebookVersion:
     version = session.exec(
-        select(CodebookVersion).where(CodebookVersion.school_id == school_id)
+        select(CodebookVersion)
+        .where(CodebookVersion.school_id == school_id)
         .order_by(col(CodebookVersion.number).desc())
     ).first()
     if version is None:
@@ -81,17 +92,19 @@ def current_version(session: Session, school_id: uuid.UUID) -> CodebookVersion:
 
 
 def codes_of(session: Session, version_id: uuid.UUID) -> list[Code]:
-    return list(session.exec(
-        select(Code).where(Code.version_id == version_id).order_by(col(Code.position))
-    ))
+    return list(
+        session.exec(select(Code).where(Code.version_id == version_id).order_by(col(Code.position)))
+    )
 
 
 def known_keys(session: Session, school_id: uuid.UUID) -> set[str]:
     """Every key in any version of the school's book: a tablet with an older copy may still
     send a code that has since been retired, and it keeps its meaning."""
     rows = session.exec(
-        select(Code.key).join(CodebookVersion, col(Code.version_id) == CodebookVersion.id)
-        .where(CodebookVersion.school_id == school_id).distinct()
+        select(Code.key)
+        .join(CodebookVersion, col(Code.version_id) == CodebookVersion.id)
+        .where(CodebookVersion.school_id == school_id)
+        .distinct()
     )
     return set(rows)
 
@@ -100,16 +113,30 @@ def _new_version(
     session: Session, school_id: uuid.UUID, by: uuid.UUID | None, note: str
 ) -> tuple[CodebookVersion, list[Code]]:
     old = current_version(session, school_id)
-    version = CodebookVersion(school_id=school_id, number=old.number + 1, name=old.name,
-                              change_note=note[:300], created_by_id=by)
+    version = CodebookVersion(
+        school_id=school_id,
+        number=old.number + 1,
+        name=old.name,
+        change_note=note[:300],
+        created_by_id=by,
+    )
     session.add(version)
     session.flush()
     copies = []
     for code in codes_of(session, old.id):
-        copy = Code(version_id=version.id, key=code.key, family=code.family,
-                    kind=CodeKind(code.kind), face=code.face, aim=code.aim, label=code.label,
-                    description=code.description, colour=code.colour, retired=code.retired,
-                    position=code.position)
+        copy = Code(
+            version_id=version.id,
+            key=code.key,
+            family=code.family,
+            kind=CodeKind(code.kind),
+            face=code.face,
+            aim=code.aim,
+            label=code.label,
+            description=code.description,
+            colour=code.colour,
+            retired=code.retired,
+            position=code.position,
+        )
         session.add(copy)
         copies.append(copy)
     return version, copies
@@ -125,16 +152,29 @@ def _clean_text(value: str, field: str, maximum: int) -> str:
 
 
 def add_code(
-    session: Session, *, school_id: uuid.UUID, by: uuid.UUID | None, key: str, family: str,
-    kind: str, label: str, description: str,
+    session: Session,
+    *,
+    school_id: uuid.UUID,
+    by: uuid.UUID | None,
+    key: str,
+    family: str,
+    kind: str,
+    label: str,
+    description: str,
 ) -> CodebookVersion:
     key = key.strip().lower()
     if not KEY_PATTERN.fullmatch(key):
-        raise Invalid(_("Een sleutel bestaat uit kleine letters, cijfers en streepjes "
-                        "(maximaal 40 tekens)."))
+        raise Invalid(
+            _("Een sleutel bestaat uit kleine letters, cijfers en streepjes (maximaal 40 tekens).")
+        )
     if key in known_keys(session, school_id):
-        raise Invalid(_("De sleutel ‘{key}’ is al in gebruik, ook als een code met "
-                        "die sleutel is uitgezet.", key=key))
+        raise Invalid(
+            _(
+                "De sleutel ‘{key}’ is al in gebruik, ook als een code met "
+                "die sleutel is uitgezet.",
+                key=key,
+            )
+        )
     fam = families().get(family)
     if fam is None:
         raise Invalid(_("Onbekende familie ‘{family}’.", family=family))
@@ -144,17 +184,36 @@ def add_code(
         raise Invalid(_("Onbekende soort ‘{kind}’.", kind=kind)) from None
     label = _clean_text(label, _("het label"), 80)
     description = _clean_text(description, _("de omschrijving"), 300)
-    version, copies = _new_version(session, school_id, by, _("Code ‘{label}’ toegevoegd", label=label))
+    version, copies = _new_version(
+        session, school_id, by, _("Code ‘{label}’ toegevoegd", label=label)
+    )
     position = max((c.position for c in copies), default=0) + 1
-    session.add(Code(version_id=version.id, key=key, family=fam.key, kind=code_kind, face=fam.face,
-                     aim=fam.aim, label=label, description=description, colour=fam.colour,
-                     position=position))
+    session.add(
+        Code(
+            version_id=version.id,
+            key=key,
+            family=fam.key,
+            kind=code_kind,
+            face=fam.face,
+            aim=fam.aim,
+            label=label,
+            description=description,
+            colour=fam.colour,
+            position=position,
+        )
+    )
     session.commit()
     return version
 
 
-def _change(session: Session, school_id: uuid.UUID, by: uuid.UUID | None, key: str,
-            note: str, **changes: Any) -> CodebookVersion:
+def _change(
+    session: Session,
+    school_id: uuid.UUID,
+    by: uuid.UUID | None,
+    key: str,
+    note: str,
+    **changes: Any,
+) -> CodebookVersion:
     current = {c.key: c for c in codes_of(session, current_version(session, school_id).id)}
     if key not in current:
         raise NotFound(_("Deze code staat niet in het codeboek van de school."))
@@ -167,17 +226,34 @@ def _change(session: Session, school_id: uuid.UUID, by: uuid.UUID | None, key: s
     return version
 
 
-def rename_code(session: Session, *, school_id: uuid.UUID, by: uuid.UUID | None, key: str,
-                label: str, description: str) -> CodebookVersion:
+def rename_code(
+    session: Session,
+    *,
+    school_id: uuid.UUID,
+    by: uuid.UUID | None,
+    key: str,
+    label: str,
+    description: str,
+) -> CodebookVersion:
     label = _clean_text(label, _("het label"), 80)
     description = _clean_text(description, _("de omschrijving"), 300)
-    return _change(session, school_id, by, key, _("Code ‘{label}’ aangepast", label=label),
-                   label=label, description=description)
+    return _change(
+        session,
+        school_id,
+        by,
+        key,
+        _("Code ‘{label}’ aangepast", label=label),
+        label=label,
+        description=description,
+    )
 
 
-def set_retired(session: Session, *, school_id: uuid.UUID, by: uuid.UUID | None, key: str,
-                retired: bool) -> CodebookVersion:
-    note = _("Code ‘{key}’ uitgezet", key=key) if retired else _("Code ‘{key}’ weer aangezet", key=key)
+def set_retired(
+    session: Session, *, school_id: uuid.UUID, by: uuid.UUID | None, key: str, retired: bool
+) -> CodebookVersion:
+    note = (
+        _("Code ‘{key}’ uitgezet", key=key) if retired else _("Code ‘{key}’ weer aangezet", key=key)
+    )
     return _change(session, school_id, by, key, note, retired=retired)
 
 
@@ -187,14 +263,28 @@ def as_json(session: Session, version: CodebookVersion) -> dict[str, Any]:
         "number": version.number,
         "name": version.name,
         "families": [
-            {"key": f.key, "label": f.label, "face": f.face, "aim": f.aim, "colour": f.colour,
-             "description": f.description}
+            {
+                "key": f.key,
+                "label": f.label,
+                "face": f.face,
+                "aim": f.aim,
+                "colour": f.colour,
+                "description": f.description,
+            }
             for f in families().values()
         ],
         "codes": [
-            {"key": c.key, "family": c.family, "kind": c.kind.value if isinstance(c.kind, CodeKind) else c.kind,
-             "face": c.face, "aim": c.aim, "label": c.label, "description": c.description,
-             "colour": c.colour, "retired": c.retired}
+            {
+                "key": c.key,
+                "family": c.family,
+                "kind": c.kind.value if isinstance(c.kind, CodeKind) else c.kind,
+                "face": c.face,
+                "aim": c.aim,
+                "label": c.label,
+                "description": c.description,
+                "colour": c.colour,
+                "retired": c.retired,
+            }
             for c in codes_of(session, version.id)
         ],
     }

@@ -69,8 +69,10 @@ class DemoTeacher:
     development_group: bool = False
 
 
-COACHES = [("Sanne de Vries", "coach@demo.example"),
-           ("Youssef El Amrani", "youssef.elamrani@demo.example")]
+COACHES = [
+    ("Sanne de Vries", "coach@demo.example"),
+    ("Youssef El Amrani", "youssef.elamrani@demo.example"),
+]
 LEADER = ("Marloes van Dam", "schoolleider@demo.example")
 TEACHERS = [
     DemoTeacher("Mark Jansen", "docent@demo.example", "Engels", (0, 2)),
@@ -101,15 +103,15 @@ FAMILY_WEIGHTS = [
 ]
 # The family each team chose to work on; in the later semester its productive reflexes go up.
 TEAM_FOCUS = ["lud", "suc", "ver"]
-KIND_WEIGHTS = {S: 1.0, P: 1.0, U: 0.8}
+KIND_WEIGHTS = {S: 1.0, P: 1.1, U: 0.8}  # per family; shared among the codes of that kind
 PHASE_BOOST: dict[str, dict[tuple[str, CodeKind], float]] = {
     "start": {("lud", S): 2.0, ("bel", S): 1.6, ("bel", P): 1.5},
     "instructie": {("suc", U): 2.0, ("ver", P): 1.5, ("ver", U): 1.5},
     "verwerking": {("suc", S): 1.8, ("suc", P): 1.5, ("lud", S): 1.2},
     "afsluiting": {("lud", S): 1.5, ("suc", P): 1.3, ("bel", P): 1.3},
 }
-ZONE_CHANCE = {("lud", S): 0.85, ("lud", U): 0.55, ("lud", P): 0.45}
-ZONE_CHANCE_OTHER = 0.18
+ZONE_CHANCE = {("lud", S): 0.9, ("lud", U): 0.6, ("lud", P): 0.5}
+ZONE_CHANCE_OTHER = 0.2
 ZONE_MIX = {S: (0.3, 0.45, 0.25), P: (0.8, 0.2, 0.0), U: (0.1, 0.5, 0.4)}
 TARGET_MIX = {S: (0.2, 0.35, 0.45), P: (0.5, 0.25, 0.25), U: (0.45, 0.3, 0.25)}
 
@@ -201,8 +203,10 @@ NOTES: dict[tuple[str, CodeKind], list[str]] = {
         "Buitensluitende opmerking, er wordt weggekeken",
     ],
 }
-NOTES_OTHER = ["Zelfde patroon als bij de start van de les",
-               "Kort moment, vraag voor het nagesprek"]
+NOTES_OTHER = [
+    "Zelfde patroon als bij de start van de les",
+    "Kort moment, vraag voor het nagesprek",
+]
 
 OPENINGS = [
     "Rustige start, de klas is snel aan het werk.",
@@ -262,8 +266,7 @@ QUESTIONS = {
         "Om te bespreken: welk gedrag is voor ons groen, oranje of rood bij de overgangen?",
         "Om samen naar te kijken: waar is ruimte voor positieve ludificering?",
     ],
-    "suc": ["Voor het nagesprek: hoe krijgt iedere leerling deze les minstens één "
-            "succeservaring?"],
+    "suc": ["Voor het nagesprek: hoe krijgt iedere leerling deze les minstens één succeservaring?"],
     "ver": ["Voor het nagesprek: welke verwachting klinkt door in de beurtverdeling?"],
     "bel": ["Voor het nagesprek: welke leerlingen voelen zich hier thuis, en welke nog niet?"],
     "": [
@@ -273,13 +276,13 @@ QUESTIONS = {
 }
 REFLECTION_MECHANISM = {
     "lud": "Ludificering bij de overgangen. De klas pakt elk los moment; dat hangt ook samen met "
-           "hoe ik de wissels organiseer.",
+    "hoe ik de wissels organiseer.",
     "suc": "Het Mattheus-effect: het groepje dat vastloopt haakt snel af, en ik merk dat ik dan "
-           "vooral met de snelle leerlingen verder ga.",
+    "vooral met de snelle leerlingen verder ga.",
     "ver": "Verwachtingscues: ik beantwoord mijn eigen vragen te snel en de beurten gaan vaak "
-           "naar dezelfde kant van de klas.",
+    "naar dezelfde kant van de klas.",
     "bel": "Belonging: een paar leerlingen doen niet echt mee, en dat heb ik in de les niet "
-           "opgemerkt.",
+    "opgemerkt.",
 }
 REFLECTION_ZONES = [
     "Groen: grappen die de les dienen en waar iedereen om kan lachen. Oranje: geroep bij het "
@@ -291,22 +294,41 @@ REFLECTION_ZONES = [
 ]
 REFLECTION_NEXT = {
     "lud": "Volgende les de overgang naar de verwerking aankondigen met een vaste routine en een "
-           "opdracht die meteen start.",
+    "opdracht die meteen start.",
     "suc": "De opdracht in twee instapniveaus aanbieden, zodat iedereen een succeservaring kan "
-           "halen.",
+    "halen.",
     "ver": "Na elke vraag minstens vijf seconden wachten en met wisbordjes werken.",
     "bel": "Bij de start van de les de leerlingen die zich terugtrekken persoonlijk aanspreken.",
 }
-REFLECTION_NEXT_TEAM = ("In het team bespreken welke grappen we groen, oranje en rood vinden, "
-                        "zodat we er hetzelfde op reageren.")
+REFLECTION_NEXT_TEAM = (
+    "In het team bespreken welke grappen we groen, oranje en rood vinden, "
+    "zodat we er hetzelfde op reageren."
+)
 
 # --- the timetable (Europe/Amsterdam): every lesson starts at or after 08:30, ends by 16:00 ---
 
 SLOTS = {
-    50: [time(8, 30), time(9, 20), time(10, 25), time(11, 15), time(12, 30), time(13, 20),
-         time(14, 10), time(15, 0)],
-    45: [time(8, 30), time(9, 15), time(10, 15), time(11, 0), time(12, 5), time(12, 50),
-         time(13, 35), time(14, 25), time(15, 10)],
+    50: [
+        time(8, 30),
+        time(9, 20),
+        time(10, 25),
+        time(11, 15),
+        time(12, 30),
+        time(13, 20),
+        time(14, 10),
+        time(15, 0),
+    ],
+    45: [
+        time(8, 30),
+        time(9, 15),
+        time(10, 15),
+        time(11, 0),
+        time(12, 5),
+        time(12, 50),
+        time(13, 35),
+        time(14, 25),
+        time(15, 10),
+    ],
 }
 MAX_LATE_START = timedelta(minutes=3)
 
@@ -336,8 +358,11 @@ class _Lesson:
 
 
 def _codes() -> list[_CodeInfo]:
-    return [_CodeInfo(c["key"], _family(c["family"]), CodeKind(c["kind"]))
-            for c in codebook.default_book()["codes"] if not c.get("retired", False)]
+    return [
+        _CodeInfo(c["key"], _family(c["family"]), CodeKind(c["kind"]))
+        for c in codebook.default_book()["codes"]
+        if not c.get("retired", False)
+    ]
 
 
 def _school_days(first: date, last: date) -> list[date]:
@@ -347,9 +372,13 @@ def _school_days(first: date, last: date) -> list[date]:
 
     def holiday(d: date) -> bool:
         week = d.isocalendar().week
-        return (((d.month, d.day) >= (7, 18) and d.month <= 8)
-                or (d.month, d.day) >= (12, 21) or (d.month, d.day) <= (1, 4)
-                or week in (8, 43) or (4, 27) <= (d.month, d.day) <= (5, 5))
+        return (
+            ((d.month, d.day) >= (7, 18) and d.month <= 8)
+            or (d.month, d.day) >= (12, 21)
+            or (d.month, d.day) <= (1, 4)
+            or week in (8, 43)
+            or (4, 27) <= (d.month, d.day) <= (5, 5)
+        )
 
     open_days = [d for d in weekdays if not holiday(d)]
     return open_days if len(open_days) >= 5 else weekdays
@@ -378,14 +407,20 @@ def _remove(session: Session) -> None:
     school = session.exec(select(School).where(School.slug == SLUG)).first()
     if school is None:
         return
-    demo_people = set(session.exec(
-        select(Person.id).join(Membership, col(Membership.person_id) == Person.id)
-        .where(Membership.school_id == school.id, col(Person.email).endswith(DOMAIN))
-    ))
-    elsewhere = set(session.exec(
-        select(Membership.person_id).where(Membership.school_id != school.id,
-                                           col(Membership.person_id).in_(demo_people))
-    ))
+    demo_people = set(
+        session.exec(
+            select(Person.id)
+            .join(Membership, col(Membership.person_id) == Person.id)
+            .where(Membership.school_id == school.id, col(Person.email).endswith(DOMAIN))
+        )
+    )
+    elsewhere = set(
+        session.exec(
+            select(Membership.person_id).where(
+                Membership.school_id != school.id, col(Membership.person_id).in_(demo_people)
+            )
+        )
+    )
     session.delete(school)
     session.flush()
     gone = demo_people - elsewhere
@@ -402,6 +437,7 @@ class _Builder:
         self.codes = _codes()
         self.kind = {c.key: c.kind for c in self.codes}
         self.family = {c.key: c.family for c in self.codes}
+        self.group_size = Counter((c.family, c.kind) for c in self.codes)
         self.busy: set[tuple[uuid.UUID, date, time]] = set()
 
     def run(self) -> str:
@@ -417,7 +453,10 @@ class _Builder:
 
         lessons: list[_Lesson] = []
         for index, (first, last) in enumerate(windows):
-            lessons += self._schedule(index, _school_days(first, last))
+            # Today is left out when the semester has earlier days, so that the content does not
+            # change with the hour at which the demo is built; else only finished lessons count.
+            days = _school_days(first, last - timedelta(days=index)) or _school_days(first, last)
+            lessons += self._schedule(index, days)
         lessons.sort(key=lambda lesson: lesson.start)
         self._observations(lessons)
         s.add_all([lesson.observation for lesson in lessons if lesson.observation])
@@ -450,14 +489,16 @@ class _Builder:
         current = schools.semester_on(s, school_id, self.today)
         assert current is not None, "create_school makes the semester that holds today"
         previous = s.exec(
-            select(Semester).where(Semester.school_id == school_id,
-                                   Semester.ends_on < current.starts_on)
+            select(Semester)
+            .where(Semester.school_id == school_id, Semester.ends_on < current.starts_on)
             .order_by(col(Semester.ends_on).desc())
         ).first()
         if previous is None:
             year = schools.school_year_start(self.today) - 1
-            added = [Semester(school_id=school_id, name=name, starts_on=a, ends_on=b)
-                     for name, a, b in schools.default_semesters(year)]
+            added = [
+                Semester(school_id=school_id, name=name, starts_on=a, ends_on=b)
+                for name, a, b in schools.default_semesters(year)
+            ]
             s.add_all(added)
             s.flush()
             previous = added[-1]
@@ -476,10 +517,11 @@ class _Builder:
             (name, email, (True, False, False, False)) for name, email in COACHES
         ]
         wanted.append((LEADER[0], LEADER[1], (False, False, False, True)))
-        wanted += [(t.name, t.email, (False, True, t.development_group, False))
-                   for t in TEACHERS]
-        existing = {p.email: p for p in s.exec(
-            select(Person).where(col(Person.email).in_([w[1] for w in wanted])))}
+        wanted += [(t.name, t.email, (False, True, t.development_group, False)) for t in TEACHERS]
+        existing = {
+            p.email: p
+            for p in s.exec(select(Person).where(col(Person.email).in_([w[1] for w in wanted])))
+        }
         self.people: dict[str, Person] = {}
         for name, email, _roles in wanted:
             person = existing.get(email) or Person(email=email, name=name)
@@ -487,12 +529,24 @@ class _Builder:
             self.people[email] = person
         s.add_all(self.people.values())
         s.flush()
-        s.add_all([Membership(school_id=self.school.id, person_id=self.people[email].id,
-                              is_coach=coach, is_teacher=teacher, is_development_group=group,
-                              is_admin=admin)
-                   for _name, email, (coach, teacher, group, admin) in wanted])
-        s.exec(delete(LoginThrottle).where(
-            col(LoginThrottle.key).in_([f"account:{w[1]}" for w in wanted])))
+        s.add_all(
+            [
+                Membership(
+                    school_id=self.school.id,
+                    person_id=self.people[email].id,
+                    is_coach=coach,
+                    is_teacher=teacher,
+                    is_development_group=group,
+                    is_admin=admin,
+                )
+                for _name, email, (coach, teacher, group, admin) in wanted
+            ]
+        )
+        s.exec(
+            delete(LoginThrottle).where(
+                col(LoginThrottle.key).in_([f"account:{w[1]}" for w in wanted])
+            )
+        )
         self.coaches = [self.people[email].id for _name, email in COACHES]
         self.teachers = [self.people[t.email].id for t in TEACHERS]
 
@@ -500,8 +554,13 @@ class _Builder:
         teams = [Team(school_id=self.school.id, name=name) for name in TEAMS]
         self.session.add_all(teams)
         self.session.flush()
-        self.session.add_all([TeamMember(team_id=teams[i].id, person_id=self.teachers[n])
-                              for n, t in enumerate(TEACHERS) for i in t.teams])
+        self.session.add_all(
+            [
+                TeamMember(team_id=teams[i].id, person_id=self.teachers[n])
+                for n, t in enumerate(TEACHERS)
+                for i in t.teams
+            ]
+        )
 
     # -- lessons --
 
@@ -545,58 +604,88 @@ class _Builder:
     def _observer(self, teacher: int) -> uuid.UUID:
         rng = self.rng
         if rng.random() < 0.16:  # peer observation by a colleague from one of the teacher's teams
-            colleagues = [n for n, t in enumerate(TEACHERS)
-                          if n != teacher and set(t.teams) & set(TEACHERS[teacher].teams)]
+            colleagues = [
+                n
+                for n, t in enumerate(TEACHERS)
+                if n != teacher and set(t.teams) & set(TEACHERS[teacher].teams)
+            ]
             return self.teachers[rng.choice(colleagues)]
         return self.coaches[0] if rng.random() < 0.55 else self.coaches[1]
 
     def _observations(self, lessons: list[_Lesson]) -> None:
         rng = self.rng
-        teacher_bias = [{fam: rng.uniform(0.8, 1.25) for fam in ("lud", "suc", "ver", "bel")}
-                        for _ in TEACHERS]
+        teacher_bias = [
+            {fam: rng.uniform(0.8, 1.25) for fam in ("lud", "suc", "ver", "bel")} for _ in TEACHERS
+        ]
         code_bias = [{c.key: rng.uniform(0.4, 1.8) for c in self.codes} for _ in TEAMS]
         recent = set(map(id, rng.sample(lessons[-20:], min(4, len(lessons)))))
-        groups = {(n, team): rng.sample(GROUPS[team], 2)
-                  for n, t in enumerate(TEACHERS) for team in t.teams}
+        groups = {
+            (n, team): rng.sample(GROUPS[team], 2)
+            for n, t in enumerate(TEACHERS)
+            for team in t.teams
+        }
         for lesson in lessons:
             status = ObservationStatus.ended if id(lesson) in recent else ObservationStatus.ready
-            weights = {phase: self._weights(lesson, phase, teacher_bias, code_bias)
-                       for phase in self.phases}
+            weights = {
+                phase: self._weights(lesson, phase, teacher_bias, code_bias)
+                for phase in self.phases
+            }
             self._moments(lesson, weights)
             end = lesson.start + timedelta(minutes=lesson.minutes)
-            top = Counter((self.family[m.code], self.kind[m.code]) for m in lesson.moments
-                          if m.deleted_at is None)
+            top = Counter(
+                (self.family[m.code], self.kind[m.code])
+                for m in lesson.moments
+                if m.deleted_at is None
+            )
             summary = ""
             if status == ObservationStatus.ready and rng.random() < 0.88:
                 summary = self._summary([k for k, _n in top.most_common(3)])
             touched = min(self.cutoff, end + timedelta(minutes=rng.randrange(5, 180)))
             if status == ObservationStatus.ended:
                 touched = min(self.cutoff, end + timedelta(seconds=rng.randrange(5, 120)))
-            focus = sorted(self.codes, key=lambda c: -max(w.get(c.key, 0.0)
-                                                          for w in weights.values()))[:8]
+            focus = sorted(
+                self.codes, key=lambda c: -max(w.get(c.key, 0.0) for w in weights.values())
+            )[:8]
             lesson.observation = Observation(
-                id=lesson.id, school_id=self.school.id, observer_id=lesson.observer,
+                id=lesson.id,
+                school_id=self.school.id,
+                observer_id=lesson.observer,
                 observed_teacher_id=self.teachers[lesson.teacher],
                 group_label=rng.choice(groups[(lesson.teacher, lesson.team)]),
-                subject=TEACHERS[lesson.teacher].subject, started_at=lesson.start, ended_at=end,
-                status=status, summary=summary, codebook_version_id=self.version_id,
+                subject=TEACHERS[lesson.teacher].subject,
+                started_at=lesson.start,
+                ended_at=end,
+                status=status,
+                summary=summary,
+                codebook_version_id=self.version_id,
                 phases=list(self.phases),
                 focus_codes=[c.key for c in rng.sample(focus, rng.randint(3, 5))],
-                created_at=lesson.start, updated_at=touched,
+                created_at=lesson.start,
+                updated_at=touched,
             )
         candidates = [lesson for lesson in lessons if lesson.teacher != DOCENT]
         for lesson in rng.sample(candidates, 2):
             assert lesson.observation is not None
             lesson.observation.excluded_from_team = True
 
-    def _weights(self, lesson: _Lesson, phase: str, teacher_bias: list[dict[str, float]],
-                 code_bias: list[dict[str, float]]) -> dict[str, float]:
+    def _weights(
+        self,
+        lesson: _Lesson,
+        phase: str,
+        teacher_bias: list[dict[str, float]],
+        code_bias: list[dict[str, float]],
+    ) -> dict[str, float]:
         focus = TEAM_FOCUS[lesson.team]
         weights = {}
         for c in self.codes:
-            w = (FAMILY_WEIGHTS[lesson.team].get(c.family, 1.0) * KIND_WEIGHTS[c.kind]
-                 * teacher_bias[lesson.teacher].get(c.family, 1.0) * code_bias[lesson.team][c.key]
-                 * PHASE_BOOST.get(phase, {}).get((c.family, c.kind), 1.0))
+            w = (
+                FAMILY_WEIGHTS[lesson.team].get(c.family, 1.0)
+                * KIND_WEIGHTS[c.kind]
+                / self.group_size[(c.family, c.kind)]
+                * teacher_bias[lesson.teacher].get(c.family, 1.0)
+                * code_bias[lesson.team][c.key]
+                * PHASE_BOOST.get(phase, {}).get((c.family, c.kind), 1.0)
+            )
             if lesson.semester == 1:
                 if c.kind == P:
                     w *= 1.7 if c.family == focus else 1.1
@@ -637,26 +726,40 @@ class _Builder:
                 target = _pick(rng, list(Target), list(TARGET_MIX[k]))
             note = rng.choice(NOTES.get((fam, k), NOTES_OTHER)) if rng.random() < 0.2 else ""
             created = lesson.start + timedelta(milliseconds=offset + rng.randrange(200, 4000))
-            moments.append(Moment(
-                id=uuid.uuid4(), observation_id=lesson.id, school_id=self.school.id,
-                code=code, offset_ms=offset,
-                phase=phase, zone=zone, target=target, note=note,
-                note_shareable=bool(note) and rng.random() < 0.4,
-                created_by_id=lesson.observer, created_at=created,
-            ))
+            moments.append(
+                Moment(
+                    id=uuid.uuid4(),
+                    observation_id=lesson.id,
+                    school_id=self.school.id,
+                    code=code,
+                    offset_ms=offset,
+                    phase=phase,
+                    zone=zone,
+                    target=target,
+                    note=note,
+                    note_shareable=bool(note) and rng.random() < 0.4,
+                    created_by_id=lesson.observer,
+                    created_at=created,
+                )
+            )
             # A mis-tap corrected on the spot: the wrong code is tombstoned, the right one stays.
             if rng.random() < 0.03 and live + tombstones < 40:
                 tombstones += 1
                 wrong = rng.choice([key for key in by_family[fam] if key != code] or [code])
                 tapped = max(0, offset - rng.randrange(1_000, 8_000))
-                moments.append(Moment(
-                    id=uuid.uuid4(), observation_id=lesson.id, school_id=self.school.id,
-                code=wrong, offset_ms=tapped,
-                    phase=self.phases[sum(tapped >= b for b in bounds)],
-                    created_by_id=lesson.observer,
-                    created_at=lesson.start + timedelta(milliseconds=tapped),
-                    deleted_at=created,
-                ))
+                moments.append(
+                    Moment(
+                        id=uuid.uuid4(),
+                        observation_id=lesson.id,
+                        school_id=self.school.id,
+                        code=wrong,
+                        offset_ms=tapped,
+                        phase=self.phases[sum(tapped >= b for b in bounds)],
+                        created_by_id=lesson.observer,
+                        created_at=lesson.start + timedelta(milliseconds=tapped),
+                        deleted_at=created,
+                    )
+                )
         lesson.moments = moments
 
     def _summary(self, top: list[tuple[str, CodeKind]]) -> str:
@@ -685,25 +788,36 @@ class _Builder:
             if rng.random() >= chance:
                 continue
             families = Counter(self.family[m.code] for m in lesson.moments if m.deleted_at is None)
-            dominant = next((f for f, _n in families.most_common() if f in REFLECTION_MECHANISM),
-                            "lud")
+            dominant = next(
+                (f for f, _n in families.most_common() if f in REFLECTION_MECHANISM), "lud"
+            )
             next_step = REFLECTION_NEXT[dominant]
             if rng.random() < 0.25:
                 next_step += " " + REFLECTION_NEXT_TEAM
-            reflections.append(Reflection(
-                id=uuid.uuid4(), observation_id=obs.id, author_id=obs.observed_teacher_id,
-                dominant_mechanism=REFLECTION_MECHANISM[dominant],
-                zones=rng.choice(REFLECTION_ZONES), next_step=next_step,
-                created_at=written, updated_at=written,
-            ))
+            reflections.append(
+                Reflection(
+                    id=uuid.uuid4(),
+                    observation_id=obs.id,
+                    author_id=obs.observed_teacher_id,
+                    dominant_mechanism=REFLECTION_MECHANISM[dominant],
+                    zones=rng.choice(REFLECTION_ZONES),
+                    next_step=next_step,
+                    created_at=written,
+                    updated_at=written,
+                )
+            )
         return reflections
 
     def _shares(self, lessons: list[_Lesson]) -> list[Share]:
         """The observed teacher shares a few lessons with a colleague from the same team."""
         rng = self.rng
         shares = []
-        done = [lesson for lesson in lessons if lesson.observation is not None
-                and lesson.observation.status == ObservationStatus.ready]
+        done = [
+            lesson
+            for lesson in lessons
+            if lesson.observation is not None
+            and lesson.observation.status == ObservationStatus.ready
+        ]
         docent = [lesson for lesson in done if lesson.teacher == DOCENT]
         others = [lesson for lesson in done if lesson.teacher != DOCENT]
         chosen = rng.sample(docent, min(2, len(docent))) + rng.sample(others, min(6, len(others)))
@@ -711,16 +825,23 @@ class _Builder:
             obs = lesson.observation
             assert obs is not None and obs.ended_at is not None
             teacher = TEACHERS[lesson.teacher]
-            colleagues = [n for n, t in enumerate(TEACHERS)
-                          if n != lesson.teacher and set(t.teams) & set(teacher.teams)
-                          and self.teachers[n] != obs.observer_id]
+            colleagues = [
+                n
+                for n, t in enumerate(TEACHERS)
+                if n != lesson.teacher
+                and set(t.teams) & set(teacher.teams)
+                and self.teachers[n] != obs.observer_id
+            ]
             if lesson.teacher != DOCENT and DOCENT in colleagues and rng.random() < 0.5:
                 colleague = DOCENT  # so the docent account has something shared with it
             else:
                 colleague = rng.choice(colleagues)
-            shares.append(Share(
-                observation_id=obs.id, person_id=self.teachers[colleague],
-                created_by_id=obs.observed_teacher_id,
-                created_at=min(self.cutoff, obs.ended_at + timedelta(hours=rng.randint(2, 48))),
-            ))
+            shares.append(
+                Share(
+                    observation_id=obs.id,
+                    person_id=self.teachers[colleague],
+                    created_by_id=obs.observed_teacher_id,
+                    created_at=min(self.cutoff, obs.ended_at + timedelta(hours=rng.randint(2, 48))),
+                )
+            )
         return shares

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import db
@@ -29,11 +30,18 @@ def wants_json(request: Request) -> bool:
     return "text/html" not in request.headers.get("accept", "")
 
 
-def error_response(request: Request, status: int, message: str, code: str,
-                   headers: dict[str, str] | None = None, **extra: Any) -> Response:
+def error_response(
+    request: Request,
+    status: int,
+    message: str,
+    code: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
     if wants_json(request):
-        return JSONResponse({"detail": message, "code": code, **extra}, status_code=status,
-                            headers=headers)
+        return JSONResponse(
+            {"detail": message, "code": code, **extra}, status_code=status, headers=headers
+        )
     if status == 401:
         target = request.url.path
         if request.method == "GET" and target not in ("/", "/inloggen"):
@@ -47,15 +55,20 @@ def describe_validation_error(err: dict[str, Any]) -> str:
     field = ".".join(loc) or _("de inhoud")
     ctx = err.get("ctx") or {}
     kind = err.get("type", "")
+    # pydantic lists the choices as "'a', 'b' or 'c'".
+    options = str(ctx.get("expected", "")).replace(" or ", " " + _("of") + " ")
     messages = {
         "missing": _("{field} ontbreekt.", field=field),
         "json_invalid": _("De inhoud is geen geldige JSON."),
-        "string_too_long": _("{field} is te lang (maximaal {n} tekens).", field=field,
-                             n=ctx.get("max_length")),
-        "string_too_short": _("{field} is te kort (minimaal {n} tekens).", field=field,
-                              n=ctx.get("min_length")),
-        "too_long": _("{field} bevat te veel onderdelen (maximaal {n}).", field=field,
-                      n=ctx.get("max_length")),
+        "string_too_long": _(
+            "{field} is te lang (maximaal {n} tekens).", field=field, n=ctx.get("max_length")
+        ),
+        "string_too_short": _(
+            "{field} is te kort (minimaal {n} tekens).", field=field, n=ctx.get("min_length")
+        ),
+        "too_long": _(
+            "{field} bevat te veel onderdelen (maximaal {n}).", field=field, n=ctx.get("max_length")
+        ),
         "string_type": _("{field} moet tekst zijn.", field=field),
         "uuid_parsing": _("{field} is geen geldig id.", field=field),
         "uuid_type": _("{field} is geen geldig id.", field=field),
@@ -66,10 +79,12 @@ def describe_validation_error(err: dict[str, Any]) -> str:
         "bool_type": _("{field} moet waar of onwaar zijn.", field=field),
         "greater_than_equal": _("{field} moet minstens {n} zijn.", field=field, n=ctx.get("ge")),
         "less_than_equal": _("{field} mag hoogstens {n} zijn.", field=field, n=ctx.get("le")),
-        "enum": _("{field} heeft een onbekende waarde; kies uit {options}.", field=field,
-                  options=ctx.get("expected")),
-        "literal_error": _("{field} heeft een onbekende waarde; kies uit {options}.",
-                           field=field, options=ctx.get("expected")),
+        "enum": _(
+            "{field} heeft een onbekende waarde; kies uit {options}.", field=field, options=options
+        ),
+        "literal_error": _(
+            "{field} heeft een onbekende waarde; kies uit {options}.", field=field, options=options
+        ),
         "datetime_parsing": _("{field} is geen geldig tijdstip.", field=field),
         "datetime_from_date_parsing": _("{field} is geen geldig tijdstip.", field=field),
         "datetime_type": _("{field} is geen geldig tijdstip.", field=field),
@@ -108,34 +123,71 @@ def create_app(*, check_schema: bool = True) -> FastAPI:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        return error_response(request, exc.status_code, exc.message, exc.code, exc.headers,
-                              **exc.extra)
+        return error_response(
+            request, exc.status_code, exc.message, exc.code, exc.headers, **exc.extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
         messages = [describe_validation_error(dict(e)) for e in errors[:5]]
         message = _("Controleer de invoer: {details}", details=" ".join(dict.fromkeys(messages)))
-        return error_response(request, 422, message, "invalid",
-                              fields=[".".join(str(p) for p in e.get("loc", ())) for e in errors])
+        return error_response(
+            request,
+            422,
+            message,
+            "invalid",
+            fields=[".".join(str(p) for p in e.get("loc", ())) for e in errors],
+        )
+
+    # Safety nets for what the database itself refuses: a unique key that a concurrent request
+    # took first (409), or a value the database cannot store, such as a NUL character (422).
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        log.info("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
+        return error_response(
+            request,
+            409,
+            _("Dit bestaat al, of iemand anders veranderde het net. Laad de pagina opnieuw."),
+            "conflict",
+        )
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> Response:
+        log.info("data error on %s %s: %s", request.method, request.url.path, exc.orig)
+        return error_response(
+            request,
+            422,
+            _("Deze invoer bevat tekens of waarden die niet bewaard kunnen worden."),
+            "invalid",
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         known = {
+            400: _("Wat je stuurde kon niet worden gelezen (geen geldige JSON of geen UTF-8)."),
             404: _("Deze pagina bestaat niet."),
             405: _("Deze handeling is hier niet mogelijk."),
             413: _("Wat je stuurde is te groot."),
         }
         message = known.get(exc.status_code) or str(exc.detail)
-        return error_response(request, exc.status_code, message, "http_error",
-                              dict(exc.headers) if exc.headers else None)
+        return error_response(
+            request,
+            exc.status_code,
+            message,
+            "http_error",
+            dict(exc.headers) if exc.headers else None,
+        )
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(request, 500, _("Er ging iets mis aan onze kant. Probeer het zo "
-                                               "nog eens."),
-                              "server_error")
+        return error_response(
+            request,
+            500,
+            _("Er ging iets mis aan onze kant. Probeer het zo nog eens."),
+            "server_error",
+        )
 
     app.include_router(router)
     app.include_router(api)

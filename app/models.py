@@ -66,32 +66,32 @@ class EnumText(sa.types.TypeDecorator[enum.Enum]):
         return None if value is None else self.enum_class(value)
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     coach = "coach"
     teacher = "teacher"
     development_group = "development_group"
     admin = "admin"
 
 
-class Zone(str, enum.Enum):
+class Zone(enum.StrEnum):
     groen = "groen"
     oranje = "oranje"
     rood = "rood"
 
 
-class Target(str, enum.Enum):
+class Target(enum.StrEnum):
     klas = "klas"
     groep = "groep"
     leerling = "leerling"
 
 
-class ObservationStatus(str, enum.Enum):
+class ObservationStatus(enum.StrEnum):
     in_progress = "in_progress"
     ended = "ended"
     ready = "ready"
 
 
-class CodeKind(str, enum.Enum):
+class CodeKind(enum.StrEnum):
     signaal = "signaal"
     productieve_reflex = "productieve-reflex"
     improductieve_reflex = "improductieve-reflex"
@@ -114,7 +114,9 @@ class School(SQLModel, table=True):
     slug: str = Field(max_length=60, unique=True)
     aggregate_minimum: int = 5
     retention_years: int = 2
-    phases: list[str] = Field(default_factory=lambda: list(DEFAULT_PHASES), sa_column=Column(JSON, nullable=False))
+    phases: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_PHASES), sa_column=Column(JSON, nullable=False)
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -139,6 +141,9 @@ class Membership(SQLModel, table=True):
     is_teacher: bool = False
     is_development_group: bool = False
     is_admin: bool = False
+    # An admin switches a person off per school; the account itself stays usable for the
+    # person's other schools.
+    active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     @property
@@ -207,9 +212,7 @@ class Code(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("version_id", "key"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    version_id: uuid.UUID = Field(
-        foreign_key="codebookversion.id", index=True, ondelete="CASCADE"
-    )
+    version_id: uuid.UUID = Field(foreign_key="codebookversion.id", index=True, ondelete="CASCADE")
     key: str = Field(max_length=40)
     family: str = Field(max_length=40)
     kind: CodeKind = Field(sa_type=EnumText(CodeKind, 30))
@@ -246,7 +249,9 @@ class Observation(ObservationBase, table=True):
     codebook_version_id: uuid.UUID | None = Field(
         default=None, foreign_key="codebookversion.id", ondelete="SET NULL"
     )
-    phases: list[str] = Field(default_factory=lambda: list(DEFAULT_PHASES), sa_column=Column(JSON, nullable=False))
+    phases: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_PHASES), sa_column=Column(JSON, nullable=False)
+    )
     focus_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     excluded_from_team: bool = False
     version: int = 1
@@ -279,9 +284,7 @@ class Reflection(SQLModel, table=True):
     """The observed teacher's reflection on one observation, guided by the seed's questions."""
 
     id: uuid.UUID = Field(primary_key=True)
-    observation_id: uuid.UUID = Field(
-        foreign_key="observation.id", unique=True, ondelete="CASCADE"
-    )
+    observation_id: uuid.UUID = Field(foreign_key="observation.id", unique=True, ondelete="CASCADE")
     author_id: uuid.UUID = Field(foreign_key="person.id")
     dominant_mechanism: str = Field(default="", max_length=REFLECTION_MAX)
     zones: str = Field(default="", max_length=REFLECTION_MAX)
@@ -343,8 +346,40 @@ class LoginThrottle(SQLModel, table=True):
 
 # --- API shapes -----------------------------------------------------------------------------
 
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
-class ObservationCreate(SQLModel):
+
+def aware_timestamp(value: datetime | None) -> datetime | None:
+    """A timestamp from outside must carry its time zone and lie in a range the database and
+    date arithmetic can hold (year 1 or 9999 would overflow on the way to UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("tijdstip zonder tijdzone; gebruik bijvoorbeeld 2026-11-24T09:00:00Z")
+    try:
+        in_range = EARLIEST <= value.astimezone(UTC) < LATEST
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise ValueError("tijdstip ligt buiten het bereik van het jaar 1900 tot 9000")
+    return value
+
+
+class Input(SQLModel):
+    """Every request body: text may not hold the NUL character, which PostgreSQL cannot store
+    (it would be a server error instead of a clear message)."""
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and "\x00" in t for t in texts):
+            raise ValueError("de tekst bevat een ongeldig teken (NUL)")
+        return value
+
+
+class ObservationCreate(Input):
     id: uuid.UUID | None = None
     observed_teacher_id: uuid.UUID
     group_label: str = Field(default="", max_length=40)
@@ -359,12 +394,10 @@ class ObservationCreate(SQLModel):
     @field_validator("started_at", "ended_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("tijdstip zonder tijdzone; gebruik bijvoorbeeld 2026-11-24T09:00:00Z")
-        return value
+        return aware_timestamp(value)
 
 
-class ObservationUpdate(SQLModel):
+class ObservationUpdate(Input):
     group_label: str | None = Field(default=None, max_length=40)
     subject: str | None = Field(default=None, max_length=60)
     ended_at: datetime | None = None
@@ -379,12 +412,10 @@ class ObservationUpdate(SQLModel):
     @field_validator("ended_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("tijdstip zonder tijdzone; gebruik bijvoorbeeld 2026-11-24T09:00:00Z")
-        return value
+        return aware_timestamp(value)
 
 
-class MomentCreate(SQLModel):
+class MomentCreate(Input):
     id: uuid.UUID | None = None
     code: str = Field(min_length=1, max_length=40)
     offset_ms: int = Field(ge=0, le=24 * 3600 * 1000)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from app import codebook, people
-from app.access import Action, authorize, get_observation, visible_observations
+from app.access import Action, authorize, can, get_observation, visible_observations
 from app.auth import Actor
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import _
@@ -59,8 +59,12 @@ def _insert_once(session: Session, record: Any) -> Any | None:
 def _check_codes(session: Session, school_id: uuid.UUID, keys: list[str]) -> None:
     unknown = sorted(set(keys) - codebook.known_keys(session, school_id))
     if unknown:
-        raise Invalid(_("Onbekende code(s): {keys}. Gebruik de sleutels uit het codeboek.",
-                        keys=", ".join(k[:40] for k in unknown[:5])))
+        raise Invalid(
+            _(
+                "Onbekende code(s): {keys}. Gebruik de sleutels uit het codeboek.",
+                keys=", ".join(k[:40] for k in unknown[:5]),
+            )
+        )
 
 
 def _check_times(started_at: datetime, ended_at: datetime | None) -> None:
@@ -76,7 +80,7 @@ def create(session: Session, *, actor: Actor, data: ObservationCreate) -> tuple[
     if data.observed_teacher_id == actor.person.id:
         raise Invalid(_("Je kunt geen observatie van je eigen les maken."))
     teacher = people.membership_or_none(session, school.id, data.observed_teacher_id)
-    if teacher is None or not teacher.has(Role.teacher):
+    if teacher is None or not teacher.active or not teacher.has(Role.teacher):
         raise Invalid(_("De geobserveerde docent is geen docent van deze school."))
     _check_codes(session, school.id, data.focus_codes)
     started_at = data.started_at or utcnow()
@@ -107,28 +111,56 @@ def create(session: Session, *, actor: Actor, data: ObservationCreate) -> tuple[
 
 
 def _same_observation(a: Observation, b: Observation) -> bool:
-    fields = ("school_id", "observer_id", "observed_teacher_id", "group_label", "subject",
-              "started_at", "ended_at", "summary", "focus_codes")
+    fields = (
+        "school_id",
+        "observer_id",
+        "observed_teacher_id",
+        "group_label",
+        "subject",
+        "started_at",
+        "ended_at",
+        "summary",
+        "focus_codes",
+    )
     return all(getattr(a, f) == getattr(b, f) for f in fields) and str(a.status) == str(b.status)
 
 
-def update(session: Session, *, actor: Actor, observation_id: uuid.UUID,
-           data: ObservationUpdate) -> Observation:
+def update(
+    session: Session, *, actor: Actor, observation_id: uuid.UUID, data: ObservationUpdate
+) -> Observation:
     obs = get_observation(session, actor, observation_id)
     changes = data.model_dump(exclude_unset=True)
     version = changes.pop("version", None)
+    if not changes and not can(actor, Action.exclude_from_team, obs):
+        # An empty patch changes nothing, but is still only for those who may change something.
+        authorize(actor, Action.edit_observation, obs)
     if "excluded_from_team" in changes:
         authorize(actor, Action.exclude_from_team, obs)
     if set(changes) - {"excluded_from_team"}:
         authorize(actor, Action.edit_observation, obs)
     if version is not None and version != obs.version:
-        raise Conflict(_("Iemand anders heeft deze observatie intussen aangepast (versie {v}). "
-                         "Laad haar opnieuw.", v=obs.version), current_version=obs.version)
+        raise Conflict(
+            _(
+                "Iemand anders heeft deze observatie intussen aangepast (versie {v}). "
+                "Laad haar opnieuw.",
+                v=obs.version,
+            ),
+            current_version=obs.version,
+        )
+    if not changes:  # no new version: a tablet would see a conflict that is not there
+        return obs
     if "focus_codes" in changes:
         _check_codes(session, obs.school_id, changes["focus_codes"] or [])
     if changes.get("ended_at") is not None:
         _check_times(obs.started_at, changes["ended_at"])
-    for name in ("group_label", "subject", "status", "summary", "focus_codes", "excluded_from_team"):
+    for name in (
+        "group_label",
+        "subject",
+        "status",
+        "summary",
+        "focus_codes",
+        "excluded_from_team",
+    ):
         if name in changes and changes[name] is None:
             raise Invalid(_("Het veld {field} mag niet leeg (null) zijn.", field=name))
     obs.sqlmodel_update(changes)
@@ -151,18 +183,31 @@ def delete(session: Session, *, actor: Actor, observation_id: uuid.UUID) -> None
 # --- moments -----------------------------------------------------------------------------------
 
 
-def add_moment(session: Session, *, actor: Actor, observation_id: uuid.UUID,
-               data: MomentCreate) -> tuple[Moment, bool]:
+def add_moment(
+    session: Session, *, actor: Actor, observation_id: uuid.UUID, data: MomentCreate
+) -> tuple[Moment, bool]:
     obs = get_observation(session, actor, observation_id)
     authorize(actor, Action.edit_observation, obs)
     _check_codes(session, obs.school_id, [data.code])
     if data.phase is not None and data.phase not in obs.phases:
-        raise Invalid(_("Onbekende lesfase ‘{phase}’; kies uit: {phases}.",
-                        phase=data.phase[:40], phases=", ".join(obs.phases)))
+        raise Invalid(
+            _(
+                "Onbekende lesfase ‘{phase}’; kies uit: {phases}.",
+                phase=data.phase[:40],
+                phases=", ".join(obs.phases),
+            )
+        )
     moment = Moment(
-        id=data.id or uuid.uuid4(), observation_id=obs.id, school_id=obs.school_id,
-        code=data.code, offset_ms=data.offset_ms, phase=data.phase, zone=data.zone,
-        target=data.target, note=data.note.strip(), note_shareable=data.note_shareable,
+        id=data.id or uuid.uuid4(),
+        observation_id=obs.id,
+        school_id=obs.school_id,
+        code=data.code,
+        offset_ms=data.offset_ms,
+        phase=data.phase,
+        zone=data.zone,
+        target=data.target,
+        note=data.note.strip(),
+        note_shareable=data.note_shareable,
         created_by_id=actor.person.id,
     )
     existing = _insert_once(session, moment)
@@ -175,8 +220,9 @@ def add_moment(session: Session, *, actor: Actor, observation_id: uuid.UUID,
     return moment, True
 
 
-def delete_moment(session: Session, *, actor: Actor, observation_id: uuid.UUID,
-                  moment_id: uuid.UUID) -> None:
+def delete_moment(
+    session: Session, *, actor: Actor, observation_id: uuid.UUID, moment_id: uuid.UUID
+) -> None:
     obs = get_observation(session, actor, observation_id)
     authorize(actor, Action.edit_observation, obs)
     moment = session.get(Moment, moment_id)
@@ -189,20 +235,30 @@ def delete_moment(session: Session, *, actor: Actor, observation_id: uuid.UUID,
 
 
 def moments_of(session: Session, observation_id: uuid.UUID) -> list[Moment]:
-    return list(session.exec(
-        select(Moment).where(Moment.observation_id == observation_id, col(Moment.deleted_at).is_(None))
-        .order_by(col(Moment.offset_ms), col(Moment.created_at))
-    ))
+    return list(
+        session.exec(
+            select(Moment)
+            .where(Moment.observation_id == observation_id, col(Moment.deleted_at).is_(None))
+            .order_by(col(Moment.offset_ms), col(Moment.created_at))
+        )
+    )
 
 
 # --- reading -----------------------------------------------------------------------------------
 
 
 def list_visible(
-    session: Session, *, actor: Actor, observed_teacher_id: uuid.UUID | None = None,
-    observer_id: uuid.UUID | None = None, relation: str | None = None,
-    status: ObservationStatus | None = None, since: date | None = None, until: date | None = None,
-    limit: int = 100, offset: int = 0,
+    session: Session,
+    *,
+    actor: Actor,
+    observed_teacher_id: uuid.UUID | None = None,
+    observer_id: uuid.UUID | None = None,
+    relation: str | None = None,
+    status: ObservationStatus | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[ObservationPublic]:
     query = visible_observations(actor)
     me = actor.person.id
@@ -219,11 +275,14 @@ def list_visible(
     if status:
         query = query.where(Observation.status == status.value)
     tz = get_settings().tz
-    if since:
+    # The first and last days a date can hold bound nothing, and their midnight would
+    # overflow on the way to UTC.
+    if since and since > date.min:
         query = query.where(Observation.started_at >= datetime.combine(since, time(), tz))
-    if until:
+    if until and until < date.max:
         query = query.where(
-            Observation.started_at < datetime.combine(until + timedelta(days=1), time(), tz))
+            Observation.started_at < datetime.combine(until + timedelta(days=1), time(), tz)
+        )
     query = query.order_by(col(Observation.started_at).desc(), col(Observation.id))
     found = list(session.exec(query.offset(offset).limit(limit)))
     return to_public(session, found)
@@ -232,8 +291,9 @@ def list_visible(
 def detail(session: Session, *, actor: Actor, observation_id: uuid.UUID) -> ObservationDetail:
     obs = get_observation(session, actor, observation_id)
     public = to_public(session, [obs])[0]
-    moments = [MomentPublic.model_validate(m, from_attributes=True)
-               for m in moments_of(session, obs.id)]
+    moments = [
+        MomentPublic.model_validate(m, from_attributes=True) for m in moments_of(session, obs.id)
+    ]
     return ObservationDetail(**public.model_dump(), moments=moments)
 
 
@@ -241,19 +301,24 @@ def to_public(session: Session, found: list[Observation]) -> list[ObservationPub
     if not found:
         return []
     ids = [o.id for o in found]
-    counts = dict(session.exec(
-        select(Moment.observation_id, func.count())
-        .where(col(Moment.observation_id).in_(ids), col(Moment.deleted_at).is_(None))
-        .group_by(col(Moment.observation_id))
-    ).all())
+    counts = dict(
+        session.exec(
+            select(Moment.observation_id, func.count())
+            .where(col(Moment.observation_id).in_(ids), col(Moment.deleted_at).is_(None))
+            .group_by(col(Moment.observation_id))
+        ).all()
+    )
     person_ids = {o.observer_id for o in found} | {o.observed_teacher_id for o in found}
-    names = {p.id: p.name for p in session.exec(select(Person).where(col(Person.id).in_(person_ids)))}
+    names = {
+        p.id: p.name for p in session.exec(select(Person).where(col(Person.id).in_(person_ids)))
+    }
     return [
         ObservationPublic(
             **o.model_dump(exclude={"observer_id", "codebook_version_id", "deleted_at"}),
             observer=PersonRef(id=o.observer_id, name=names.get(o.observer_id, "")),
-            observed_teacher=PersonRef(id=o.observed_teacher_id,
-                                       name=names.get(o.observed_teacher_id, "")),
+            observed_teacher=PersonRef(
+                id=o.observed_teacher_id, name=names.get(o.observed_teacher_id, "")
+            ),
             moment_count=counts.get(o.id, 0),
         )
         for o in found
@@ -261,6 +326,10 @@ def to_public(session: Session, found: list[Observation]) -> list[ObservationPub
 
 
 def active_shares(session: Session, observation_id: uuid.UUID) -> list[Share]:
-    return list(session.exec(select(Share).where(
-        Share.observation_id == observation_id, col(Share.revoked_at).is_(None))))
-
+    return list(
+        session.exec(
+            select(Share).where(
+                Share.observation_id == observation_id, col(Share.revoked_at).is_(None)
+            )
+        )
+    )

@@ -2,9 +2,9 @@
 
 Routes are thin: parse the form, authorize, call a use case, then redirect (303, so that a
 reload never sends a form twice) or show the form again with the message and the person's own
-input, with the use case's 4xx status. Two pages answer a POST with a page instead of a
-redirect, on purpose: an invitation link exists only once (only its hash is stored), so the page
-that shows it is the answer to the POST and is never cached.
+input, with the use case's 4xx status. The pages that show new invitation links (invite, new
+link, CSV import) answer the POST directly instead, on purpose: a link exists only in that
+answer (only its hash is stored), so it is shown once and never cached.
 
 Every form carries the session's CSRF token (checked in :mod:`app.auth`). The login and
 invitation forms, which have no session yet, carry a signed token that must match a short-lived
@@ -13,7 +13,7 @@ cookie on their own path.
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -21,7 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from app import auth, codebook, observations, people, schools
-from app.access import Action, authorize
+from app.access import Action, authorize, can
 from app.api import set_session_cookie
 from app.auth import Actor, CurrentActor, OptionalActor, SchoolActor
 from app.db import SessionDep
@@ -35,13 +35,23 @@ from app.models import (
     Person,
     Role,
     School,
+    Semester,
     Target,
     Zone,
     utcnow,
 )
-from app.templating import render
+from app.settings import get_settings
+from app.templating import env, render
 
 pages = APIRouter(include_in_schema=False)
+
+env.globals.update(
+    role_label=people.role_label,
+    can=can,
+    Action=Action,
+    Role=Role,
+    value_of=lambda v: getattr(v, "value", v),
+)
 
 INVITATION_PATH = "/uitnodiging"
 CSV_MAX_BYTES = 1_000_000
@@ -76,6 +86,11 @@ NOTICES = {
 }
 
 
+def today() -> date:
+    """Today in the school's time zone (a semester starts at local midnight)."""
+    return datetime.now(get_settings().tz).date()
+
+
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
@@ -86,8 +101,14 @@ def notice(melding: str | None) -> str | None:
 
 def safe_next(value: str | None) -> str:
     """Only a path on this site: one leading slash, no scheme, host or backslash."""
-    if (not value or len(value) > 500 or not value.startswith("/") or value.startswith("//")
-            or "\\" in value or any(ord(c) < 32 for c in value)):
+    if (
+        not value
+        or len(value) > 500
+        or not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or any(ord(c) < 32 for c in value)
+    ):
         return "/"
     return value
 
@@ -95,8 +116,7 @@ def safe_next(value: str | None) -> str:
 def failed(request: Request, template: str, error: DomainError, **context: Any) -> Response:
     """Show a form again with the use case's message. The caller rolls back whatever the use
     case left half done *before* it reads the page's data, so the page shows what is stored."""
-    return render(request, template, status_code=error.status_code, error=error.message,
-                  **context)
+    return render(request, template, status_code=error.status_code, error=error.message, **context)
 
 
 def admin_actor(actor: SchoolActor) -> Actor:
@@ -123,8 +143,15 @@ def parse_date(value: str, field: str) -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise Invalid(_("{field} is geen geldige datum; gebruik bijvoorbeeld 2026-08-01.",
-                        field=field)) from None
+        raise Invalid(
+            _("{field} is geen geldige datum; gebruik bijvoorbeeld 2026-08-01.", field=field)
+        ) from None
+
+
+def parse_yes_no(value: str) -> bool:
+    if value not in ("ja", "nee"):
+        raise Invalid(_("Kies ja of nee."))
+    return value == "ja"
 
 
 def parse_roles(values: list[str] | None) -> list[Role]:
@@ -148,12 +175,27 @@ def role_options() -> list[tuple[str, str]]:
 # --- logging in and out --------------------------------------------------------------------------
 
 
-def _login_page(request: Request, *, token: str, email: str, volgende: str,
-                error: str | None = None, status_code: int = 200) -> Response:
-    response = render(request, "login.html", status_code=status_code, login_token=token,
-                      email=email, volgende=volgende, error=error)
-    response.set_cookie(auth.LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True,
-                        samesite="lax", path="/inloggen")
+def _login_page(
+    request: Request,
+    *,
+    token: str,
+    email: str,
+    volgende: str,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    response = render(
+        request,
+        "login.html",
+        status_code=status_code,
+        login_token=token,
+        email=email,
+        volgende=volgende,
+        error=error,
+    )
+    response.set_cookie(
+        auth.LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True, samesite="lax", path="/inloggen"
+    )
     return response
 
 
@@ -162,13 +204,15 @@ def login_form(request: Request, actor: OptionalActor, volgende: str = "") -> Re
     target = safe_next(volgende)
     if actor is not None:
         return redirect(target)
-    return _login_page(request, token=auth.login_form_token(), email="",
-                       volgende=target if target != "/" else "")
+    return _login_page(
+        request, token=auth.login_form_token(), email="", volgende=target if target != "/" else ""
+    )
 
 
 @pages.post("/inloggen")
 def login_submit(
-    request: Request, session: SessionDep,
+    request: Request,
+    session: SessionDep,
     email: Annotated[str, Form(max_length=254)] = "",
     password: Annotated[str, Form(max_length=auth.PASSWORD_MAX)] = "",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
@@ -178,16 +222,26 @@ def login_submit(
     auth.check_login_form_token(request.cookies.get(auth.LOGIN_CSRF_COOKIE), csrf_token)
     target = safe_next(volgende)
     try:
-        _row, token = auth.login(session, email=email, password=password,
-                                 address=auth.client_address(request),
-                                 user_agent=request.headers.get("user-agent", ""))
+        _row, token = auth.login(
+            session,
+            email=email,
+            password=password,
+            address=auth.client_address(request),
+            user_agent=request.headers.get("user-agent", ""),
+        )
     except DomainError as e:
-        response = render(request, "login.html", status_code=e.status_code, login_token=csrf_token,
-                          email=email, volgende=volgende if target != "/" else "",
-                          error=e.message)
+        page = render(
+            request,
+            "login.html",
+            status_code=e.status_code,
+            login_token=csrf_token,
+            email=email,
+            volgende=volgende if target != "/" else "",
+            error=e.message,
+        )
         for name, value in e.headers.items():
-            response.headers[name] = value
-        return response
+            page.headers[name] = value
+        return page
     old = request.cookies.get(auth.SESSION_COOKIE)
     if old:
         auth.end_session(session, old)
@@ -210,16 +264,37 @@ def logout(request: Request, actor: CurrentActor, session: SessionDep) -> Respon
 # --- accepting an invitation ---------------------------------------------------------------------
 
 
-def _invitation_page(request: Request, session: Session, token: str, *,
-                     error: str | None = None, status_code: int = 200) -> Response:
+def _invitation_page(
+    request: Request,
+    session: Session,
+    token: str,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     invitation, person = people.find_invitation(session, token)
     school = session.get(School, invitation.school_id)
     form_token = auth.login_form_token()
-    response = render(request, "invitation.html", status_code=status_code, person=person,
-                      school=school, invitation=invitation, token=token, login_token=form_token,
-                      error=error, password_min=auth.PASSWORD_MIN)
-    response.set_cookie(auth.LOGIN_CSRF_COOKIE, form_token, max_age=3600, httponly=True,
-                        samesite="lax", path=INVITATION_PATH)
+    response = render(
+        request,
+        "invitation.html",
+        status_code=status_code,
+        person=person,
+        school=school,
+        invitation=invitation,
+        token=token,
+        login_token=form_token,
+        error=error,
+        password_min=auth.PASSWORD_MIN,
+    )
+    response.set_cookie(
+        auth.LOGIN_CSRF_COOKIE,
+        form_token,
+        max_age=3600,
+        httponly=True,
+        samesite="lax",
+        path=INVITATION_PATH,
+    )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
@@ -232,7 +307,9 @@ def invitation_form(token: str, request: Request, session: SessionDep) -> Respon
 
 @pages.post(INVITATION_PATH + "/{token}")
 def invitation_submit(
-    token: str, request: Request, session: SessionDep,
+    token: str,
+    request: Request,
+    session: SessionDep,
     password: Annotated[str, Form(max_length=auth.PASSWORD_MAX)] = "",
     password_again: Annotated[str, Form(max_length=auth.PASSWORD_MAX)] = "",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
@@ -241,12 +318,15 @@ def invitation_submit(
     auth.check_login_form_token(request.cookies.get(auth.LOGIN_CSRF_COOKIE), csrf_token)
     try:
         _person, cookie = people.join_by_invitation(
-            session, token=token, password=password, repeated=password_again,
-            user_agent=request.headers.get("user-agent", ""))
+            session,
+            token=token,
+            password=password,
+            repeated=password_again,
+            user_agent=request.headers.get("user-agent", ""),
+        )
     except Invalid as e:
         session.rollback()
-        return _invitation_page(request, session, token, error=e.message,
-                                status_code=e.status_code)
+        return _invitation_page(request, session, token, error=e.message, status_code=e.status_code)
     old = request.cookies.get(auth.SESSION_COOKIE)
     if old:
         auth.end_session(session, old)
@@ -261,39 +341,64 @@ def invitation_submit(
 
 
 @pages.get("/")
-def home(request: Request, actor: OptionalActor, session: SessionDep,
-         melding: str | None = None) -> Response:
+def home(
+    request: Request, actor: OptionalActor, session: SessionDep, melding: str | None = None
+) -> Response:
     if actor is None:
         return redirect("/inloggen")
     if actor.school is None:
         return render(request, "home.html", sections=[], schools=[], notice=notice(melding))
     sections = []
     if actor.has(Role.coach) or actor.has(Role.teacher):
-        sections.append(("observer", _("Mijn observaties"),
-                         _("Lessen die jij observeerde, de nieuwste eerst."),
-                         _("Je hebt nog geen les geobserveerd. Observaties die je op de tablet "
-                           "maakt, verschijnen hier zodra ze gesynchroniseerd zijn.")))
+        sections.append(
+            (
+                "observer",
+                _("Mijn observaties"),
+                _("Lessen die jij observeerde, de nieuwste eerst."),
+                _("Je hebt nog geen les geobserveerd. Observaties die je maakt, verschijnen hier."),
+            )
+        )
     if actor.has(Role.teacher):
-        sections.append(("observed", _("Observaties van mijn lessen"),
-                         _("Alles wat in jouw lessen is vastgelegd. Jij ziet het altijd "
-                           "helemaal."),
-                         _("Er is nog geen les van jou geobserveerd.")))
-    sections.append(("shared", _("Met mij gedeeld"),
-                     _("Observaties die een collega met jou heeft gedeeld."),
-                     _("Er is nog niets met je gedeeld.")))
+        sections.append(
+            (
+                "observed",
+                _("Observaties van mijn lessen"),
+                _("Alles wat in jouw lessen is vastgelegd. Jij ziet het altijd helemaal."),
+                _("Er is nog geen les van jou geobserveerd."),
+            )
+        )
+    sections.append(
+        (
+            "shared",
+            _("Met mij gedeeld"),
+            _("Observaties die een collega met jou heeft gedeeld."),
+            _("Er is nog niets met je gedeeld."),
+        )
+    )
     lists = [
-        {"key": key, "title": title, "intro": intro, "empty": empty,
-         "rows": observations.list_visible(session, actor=actor, relation=key, limit=20)}
+        {
+            "key": key,
+            "title": title,
+            "intro": intro,
+            "empty": empty,
+            "rows": observations.list_visible(session, actor=actor, relation=key, limit=20),
+        }
         for key, title, intro, empty in sections
     ]
-    return render(request, "home.html", sections=lists,
-                  schools=schools.schools_of(session, actor.person.id),
-                  status_labels=_labels(STATUS_LABELS), notice=notice(melding))
+    return render(
+        request,
+        "home.html",
+        sections=lists,
+        schools=schools.schools_of(session, actor.person.id),
+        status_labels=_labels(STATUS_LABELS),
+        notice=notice(melding),
+    )
 
 
 @pages.post("/school")
-def choose_school(actor: CurrentActor, session: SessionDep,
-                  school_id: Annotated[str, Form(max_length=40)] = "") -> Response:
+def choose_school(
+    actor: CurrentActor, session: SessionDep, school_id: Annotated[str, Form(max_length=40)] = ""
+) -> Response:
     try:
         chosen = uuid.UUID(school_id)
     except ValueError:
@@ -313,8 +418,10 @@ def code_index(session: Session, school_id: uuid.UUID) -> dict[str, Code]:
     """Every key the school's book ever had, with its newest wording: an old moment whose code
     was since renamed or retired still shows what it means."""
     rows = session.exec(
-        select(Code).join(CodebookVersion, col(Code.version_id) == CodebookVersion.id)
-        .where(CodebookVersion.school_id == school_id).order_by(col(CodebookVersion.number))
+        select(Code)
+        .join(CodebookVersion, col(Code.version_id) == CodebookVersion.id)
+        .where(CodebookVersion.school_id == school_id)
+        .order_by(col(CodebookVersion.number))
     )
     return {code.key: code for code in rows}
 
@@ -325,36 +432,39 @@ def clock(offset_ms: int) -> str:
 
 
 @pages.get("/observaties/{observation_id}")
-def observation_page(observation_id: uuid.UUID, request: Request, actor: SchoolActor,
-                     session: SessionDep) -> Response:
+def observation_page(
+    observation_id: uuid.UUID, request: Request, actor: SchoolActor, session: SessionDep
+) -> Response:
     obs = observations.detail(session, actor=actor, observation_id=observation_id)
-    me = actor.person.id
-    # Someone the observation was shared with sees only the notes the observer marked shareable;
-    # the observer and the observed teacher see every note.
-    all_notes = me in (obs.observer.id, obs.observed_teacher.id)
     codes = code_index(session, school_of(actor).id)
     families = codebook.families()
     moments = []
     for m in obs.moments:
         code = codes.get(m.code)
         family = families.get(code.family) if code else None
-        moments.append({
-            "clock": clock(m.offset_ms),
-            "label": code.label if code else m.code,
-            "key": m.code,
-            "family": family.label if family else "",
-            "family_key": code.family if code else "",
-            "colour": code.colour if code else "#57606a",
-            "kind": _(codebook.KIND_LABELS[CodeKind(code.kind)]) if code else "",
-            "phase": m.phase or "",
-            "zone": m.zone.value if m.zone else "",
-            "zone_label": _(ZONE_LABELS[m.zone]) if m.zone else "",
-            "target": _(TARGET_LABELS[m.target]) if m.target else "",
-            "note": m.note if (all_notes or m.note_shareable) else "",
-        })
-    return render(request, "observation.html", obs=obs, moments=moments,
-                  status_label=_(STATUS_LABELS[obs.status]),
-                  is_observed=me == obs.observed_teacher.id)
+        moments.append(
+            {
+                "clock": clock(m.offset_ms),
+                "label": code.label if code else m.code,
+                "key": m.code,
+                "family": family.label if family else "",
+                "family_key": code.family if code else "",
+                "colour": code.colour if code else "#57606a",
+                "kind": _(codebook.KIND_LABELS[CodeKind(code.kind)]) if code else "",
+                "phase": m.phase or "",
+                "zone": m.zone.value if m.zone else "",
+                "zone_label": _(ZONE_LABELS[m.zone]) if m.zone else "",
+                "target": _(TARGET_LABELS[m.target]) if m.target else "",
+                "note": m.note,
+            }
+        )
+    return render(
+        request,
+        "observation.html",
+        obs=obs,
+        moments=moments,
+        status_label=_(STATUS_LABELS[obs.status]),
+    )
 
 
 # --- admin: overview -----------------------------------------------------------------------------
@@ -366,11 +476,13 @@ def admin_overview(request: Request, actor: AdminActor, session: SessionDep) -> 
     members = people.people_of(session, school.id)
     version = codebook.current_version(session, school.id)
     return render(
-        request, "admin/overview.html", school=school,
-        people_count=sum(1 for p, _m in members if p.active),
-        pending_count=sum(1 for p, _m in members if p.active and p.password_hash is None),
+        request,
+        "admin/overview.html",
+        school=school,
+        people_count=sum(1 for _p, m in members if m.active),
+        pending_count=sum(1 for p, m in members if m.active and p.password_hash is None),
         team_count=len(schools.teams(session, school.id)),
-        semester=schools.semester_on(session, school.id, date.today()),
+        semester=schools.semester_on(session, school.id, today()),
         semester_count=len(schools.semesters(session, school.id)),
         version=version,
         code_count=sum(1 for c in codebook.codes_of(session, version.id) if not c.retired),
@@ -385,48 +497,74 @@ class PersonRow:
     person: Person
     roles: list[str]
     teams: list[str]
-    invitation_expires: Any
+    invitation_expires: datetime | None
 
 
 def _people_context(session: Session, school: School) -> dict[str, Any]:
     teams = people.team_names_by_person(session, school.id)
     pending = people.open_invitations(session, school.id)
     rows = [
-        PersonRow(person=p, roles=[people.role_label(r) for r in m.roles],
-                  teams=teams.get(p.id, []),
-                  invitation_expires=pending.get(p.id) if p.password_hash is None else None)
+        PersonRow(
+            person=p,
+            roles=[people.role_label(r) for r in m.roles],
+            teams=teams.get(p.id, []),
+            invitation_expires=pending.get(p.id) if p.password_hash is None else None,
+        )
         for p, m in people.people_of(session, school.id)
     ]
     return {"rows": rows, "role_options": role_options(), "now": utcnow()}
 
 
 @pages.get("/beheer/mensen")
-def people_page(request: Request, actor: AdminActor, session: SessionDep,
-                melding: str | None = None) -> Response:
-    return render(request, "admin/people.html", form={}, notice=notice(melding),
-                  **_people_context(session, school_of(actor)))
+def people_page(
+    request: Request, actor: AdminActor, session: SessionDep, melding: str | None = None
+) -> Response:
+    return render(
+        request,
+        "admin/people.html",
+        form={},
+        notice=notice(melding),
+        **_people_context(session, school_of(actor)),
+    )
 
 
 @pages.post("/beheer/mensen")
 def people_invite(
-    request: Request, actor: AdminActor, session: SessionDep,
-    name: Annotated[str, Form()] = "", email: Annotated[str, Form()] = "",
+    request: Request,
+    actor: AdminActor,
+    session: SessionDep,
+    name: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
     roles: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     school = school_of(actor)
     try:
-        invited = people.invite(session, school_id=school.id, email=email, name=name,
-                                roles=parse_roles(roles), by=actor.person.id)
+        invited = people.invite(
+            session,
+            school_id=school.id,
+            email=email,
+            name=name,
+            roles=parse_roles(roles),
+            by=actor.person.id,
+        )
     except DomainError as e:
         session.rollback()
-        return failed(request, "admin/people.html", e,
-                      form={"name": name, "email": email, "roles": roles or []},
-                      **_people_context(session, school))
+        return failed(
+            request,
+            "admin/people.html",
+            e,
+            form={"name": name, "email": email, "roles": roles or []},
+            **_people_context(session, school),
+        )
     return _invited_page(request, [invited])
 
 
-def _invited_page(request: Request, invited: list[people.Invited],
-                  template: str = "admin/invited.html", **context: Any) -> Response:
+def _invited_page(
+    request: Request,
+    invited: list[people.Invited],
+    template: str = "admin/invited.html",
+    **context: Any,
+) -> Response:
     response = render(request, template, invited=invited, **context)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -440,7 +578,9 @@ def import_page(request: Request, actor: AdminActor) -> Response:
 
 @pages.post("/beheer/mensen/import")
 def import_submit(
-    request: Request, actor: AdminActor, session: SessionDep,
+    request: Request,
+    actor: AdminActor,
+    session: SessionDep,
     text: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
@@ -448,27 +588,54 @@ def import_submit(
     if file is not None and file.filename:
         raw = file.file.read(CSV_MAX_BYTES + 1)
         if len(raw) > CSV_MAX_BYTES:
-            return render(request, "admin/import.html", status_code=413, text="", invited=[],
-                          errors=[_("Het bestand is groter dan 1 MB. Splits het op.")])
+            return render(
+                request,
+                "admin/import.html",
+                status_code=413,
+                text="",
+                invited=[],
+                errors=[_("Het bestand is groter dan 1 MB. Splits het op.")],
+            )
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             try:
                 text = raw.decode("cp1252")
             except UnicodeDecodeError:
-                return render(request, "admin/import.html", status_code=422, text="", invited=[],
-                              errors=[_("Dit bestand is geen tekst (CSV). Sla het op als CSV "
-                                        "(UTF-8) en probeer het opnieuw.")])
+                return render(
+                    request,
+                    "admin/import.html",
+                    status_code=422,
+                    text="",
+                    invited=[],
+                    errors=[
+                        _(
+                            "Dit bestand is geen tekst (CSV). Sla het op als CSV "
+                            "(UTF-8) en probeer het opnieuw."
+                        )
+                    ],
+                )
     if not text.strip():
-        return render(request, "admin/import.html", status_code=422, text="", invited=[],
-                      errors=[_("Kies een CSV-bestand of plak de regels in het tekstvak.")])
+        return render(
+            request,
+            "admin/import.html",
+            status_code=422,
+            text="",
+            invited=[],
+            errors=[_("Kies een CSV-bestand of plak de regels in het tekstvak.")],
+        )
     report = people.import_people(session, school_id=school.id, text=text, by=actor.person.id)
     if report.errors:
         session.rollback()
-        return render(request, "admin/import.html", status_code=422, text=text,
-                      errors=report.errors, invited=[])
-    return _invited_page(request, report.invited, template="admin/import.html", text="",
-                         errors=[])
+        return render(
+            request,
+            "admin/import.html",
+            status_code=422,
+            text=text,
+            errors=report.errors,
+            invited=[],
+        )
+    return _invited_page(request, report.invited, template="admin/import.html", text="", errors=[])
 
 
 def _person_context(session: Session, school: School, person_id: uuid.UUID) -> dict[str, Any]:
@@ -476,27 +643,44 @@ def _person_context(session: Session, school: School, person_id: uuid.UUID) -> d
     person = session.get(Person, person_id)
     pending = people.open_invitations(session, school.id)
     return {
-        "person": person, "roles": [r.value for r in membership.roles],
+        "person": person,
+        "roles": [r.value for r in membership.roles],
         "role_options": role_options(),
         "teams": people.team_names_by_person(session, school.id).get(person_id, []),
-        "invitation_expires": pending.get(person_id), "now": utcnow(),
+        "invitation_expires": pending.get(person_id),
+        "now": utcnow(),
     }
 
 
 @pages.get("/beheer/mensen/{person_id}")
-def person_page(person_id: uuid.UUID, request: Request, actor: AdminActor, session: SessionDep,
-                melding: str | None = None) -> Response:
-    return render(request, "admin/person.html", notice=notice(melding),
-                  **_person_context(session, school_of(actor), person_id))
+def person_page(
+    person_id: uuid.UUID,
+    request: Request,
+    actor: AdminActor,
+    session: SessionDep,
+    melding: str | None = None,
+) -> Response:
+    return render(
+        request,
+        "admin/person.html",
+        notice=notice(melding),
+        **_person_context(session, school_of(actor), person_id),
+    )
 
 
 @pages.post("/beheer/mensen/{person_id}/rollen")
-def person_roles(person_id: uuid.UUID, request: Request, actor: AdminActor, session: SessionDep,
-                 roles: Annotated[list[str] | None, Form()] = None) -> Response:
+def person_roles(
+    person_id: uuid.UUID,
+    request: Request,
+    actor: AdminActor,
+    session: SessionDep,
+    roles: Annotated[list[str] | None, Form()] = None,
+) -> Response:
     school = school_of(actor)
     try:
-        people.set_roles(session, school_id=school.id, person_id=person_id,
-                         roles=parse_roles(roles))
+        people.set_roles(
+            session, school_id=school.id, person_id=person_id, roles=parse_roles(roles)
+        )
     except Invalid as e:
         session.rollback()
         context = _person_context(session, school, person_id)
@@ -506,31 +690,41 @@ def person_roles(person_id: uuid.UUID, request: Request, actor: AdminActor, sess
 
 
 @pages.post("/beheer/mensen/{person_id}/actief")
-def person_active(person_id: uuid.UUID, request: Request, actor: AdminActor,
-                  session: SessionDep, actief: Annotated[str, Form()] = "") -> Response:
+def person_active(
+    person_id: uuid.UUID,
+    request: Request,
+    actor: AdminActor,
+    session: SessionDep,
+    actief: Annotated[str, Form()] = "",
+) -> Response:
     school = school_of(actor)
-    active = actief == "ja"
     try:
-        people.set_active(session, school_id=school.id, person_id=person_id, active=active,
-                          by=actor.person.id)
+        active = parse_yes_no(actief)
+        people.set_active(
+            session, school_id=school.id, person_id=person_id, active=active, by=actor.person.id
+        )
     except Invalid as e:
         session.rollback()
-        return failed(request, "admin/person.html", e,
-                      **_person_context(session, school, person_id))
+        return failed(
+            request, "admin/person.html", e, **_person_context(session, school, person_id)
+        )
     return redirect(f"/beheer/mensen/{person_id}?melding={'aan' if active else 'uit'}")
 
 
 @pages.post("/beheer/mensen/{person_id}/uitnodiging")
-def person_reinvite(person_id: uuid.UUID, request: Request, actor: AdminActor,
-                    session: SessionDep) -> Response:
+def person_reinvite(
+    person_id: uuid.UUID, request: Request, actor: AdminActor, session: SessionDep
+) -> Response:
     school = school_of(actor)
     try:
-        link = people.reinvite_pending(session, school_id=school.id, person_id=person_id,
-                                       by=actor.person.id)
+        link = people.reinvite_pending(
+            session, school_id=school.id, person_id=person_id, by=actor.person.id
+        )
     except Invalid as e:
         session.rollback()
-        return failed(request, "admin/person.html", e,
-                      **_person_context(session, school, person_id))
+        return failed(
+            request, "admin/person.html", e, **_person_context(session, school, person_id)
+        )
     person = session.get(Person, person_id)
     assert person is not None
     return _invited_page(request, [people.Invited(person=person, link=link)], again=True)
@@ -542,87 +736,130 @@ def person_reinvite(person_id: uuid.UUID, request: Request, actor: AdminActor,
 def _teams_context(session: Session, school: School) -> dict[str, Any]:
     names = {p.id: p.name for p, _m in people.people_of(session, school.id)}
     teams = [
-        {"team": t, "members": sorted(names[i] for i in schools.team_member_ids(session, t.id)
-                                      if i in names)}
+        {
+            "team": t,
+            "members": sorted(
+                names[i] for i in schools.team_member_ids(session, t.id) if i in names
+            ),
+        }
         for t in schools.teams(session, school.id)
     ]
     return {"teams": teams}
 
 
 @pages.get("/beheer/teams")
-def teams_page(request: Request, actor: AdminActor, session: SessionDep,
-               melding: str | None = None) -> Response:
-    return render(request, "admin/teams.html", name="", notice=notice(melding),
-                  **_teams_context(session, school_of(actor)))
+def teams_page(
+    request: Request, actor: AdminActor, session: SessionDep, melding: str | None = None
+) -> Response:
+    return render(
+        request,
+        "admin/teams.html",
+        team_name="",
+        notice=notice(melding),
+        **_teams_context(session, school_of(actor)),
+    )
 
 
 @pages.post("/beheer/teams")
-def team_add(request: Request, actor: AdminActor, session: SessionDep,
-             name: Annotated[str, Form()] = "") -> Response:
+def team_add(
+    request: Request, actor: AdminActor, session: SessionDep, name: Annotated[str, Form()] = ""
+) -> Response:
     school = school_of(actor)
     try:
         team = schools.add_team(session, school_id=school.id, name=name)
     except DomainError as e:
         session.rollback()
-        return failed(request, "admin/teams.html", e, name=name,
-                      **_teams_context(session, school))
+        return failed(
+            request, "admin/teams.html", e, team_name=name, **_teams_context(session, school)
+        )
     return redirect(f"/beheer/teams/{team.id}?melding=team-nieuw")
 
 
 def _team_context(session: Session, school: School, team_id: uuid.UUID) -> dict[str, Any]:
     team = schools.get_team(session, school.id, team_id)
     members = schools.team_member_ids(session, team.id)
-    return {"team": team, "name": team.name, "members": {str(i) for i in members},
-            "candidates": [(p, m) for p, m in people.people_of(session, school.id)
-                           if p.active or p.id in members]}
+    return {
+        "team": team,
+        "team_name": team.name,
+        "members": {str(i) for i in members},
+        "candidates": [
+            (p, m) for p, m in people.people_of(session, school.id) if m.active or p.id in members
+        ],
+    }
 
 
 @pages.get("/beheer/teams/{team_id}")
-def team_page(team_id: uuid.UUID, request: Request, actor: AdminActor, session: SessionDep,
-              melding: str | None = None) -> Response:
-    return render(request, "admin/team.html", notice=notice(melding),
-                  **_team_context(session, school_of(actor), team_id))
+def team_page(
+    team_id: uuid.UUID,
+    request: Request,
+    actor: AdminActor,
+    session: SessionDep,
+    melding: str | None = None,
+) -> Response:
+    return render(
+        request,
+        "admin/team.html",
+        notice=notice(melding),
+        **_team_context(session, school_of(actor), team_id),
+    )
 
 
 @pages.post("/beheer/teams/{team_id}")
-def team_rename(team_id: uuid.UUID, request: Request, actor: AdminActor, session: SessionDep,
-                name: Annotated[str, Form()] = "") -> Response:
+def team_rename(
+    team_id: uuid.UUID,
+    request: Request,
+    actor: AdminActor,
+    session: SessionDep,
+    name: Annotated[str, Form()] = "",
+) -> Response:
     school = school_of(actor)
     try:
         schools.rename_team(session, school_id=school.id, team_id=team_id, name=name)
     except DomainError as e:
         session.rollback()
         context = _team_context(session, school, team_id)
-        context["name"] = name
+        context["team_name"] = name
         return failed(request, "admin/team.html", e, **context)
     return redirect(f"/beheer/teams/{team_id}?melding=team-naam")
 
 
 @pages.post("/beheer/teams/{team_id}/leden")
-def team_members(team_id: uuid.UUID, request: Request, actor: AdminActor, session: SessionDep,
-                 members: Annotated[list[str] | None, Form()] = None) -> Response:
+def team_members(
+    team_id: uuid.UUID,
+    request: Request,
+    actor: AdminActor,
+    session: SessionDep,
+    members: Annotated[list[str] | None, Form()] = None,
+) -> Response:
     school = school_of(actor)
     try:
-        schools.set_team_members(session, school_id=school.id, team_id=team_id,
-                                 person_ids=parse_ids(members))
+        schools.set_team_members(
+            session, school_id=school.id, team_id=team_id, person_ids=parse_ids(members)
+        )
     except Invalid as e:
         session.rollback()
-        return failed(request, "admin/team.html", e,
-                      **_team_context(session, school, team_id))
+        return failed(request, "admin/team.html", e, **_team_context(session, school, team_id))
     return redirect(f"/beheer/teams/{team_id}?melding=team-leden")
 
 
 @pages.get("/beheer/teams/{team_id}/verwijderen")
-def team_delete_confirm(team_id: uuid.UUID, request: Request, actor: AdminActor,
-                        session: SessionDep) -> Response:
+def team_delete_confirm(
+    team_id: uuid.UUID, request: Request, actor: AdminActor, session: SessionDep
+) -> Response:
     context = _team_context(session, school_of(actor), team_id)
-    return render(request, "admin/confirm.html",
-                  title=_("Team ‘{name}’ verwijderen?", name=context["team"].name),
-                  explanation=_("De {n} leden blijven gewoon in de school; alleen het team "
-                                "verdwijnt. Dit kun je niet ongedaan maken.",
-                                n=len(context["members"])),
-                  action=f"/beheer/teams/{team_id}/verwijderen",
-                  confirm=_("Ja, verwijder het team"), back=f"/beheer/teams/{team_id}")
+    return render(
+        request,
+        "admin/confirm.html",
+        title=_("Team ‘{name}’ verwijderen?", name=context["team"].name),
+        explanation=_(
+            "De {n} leden blijven gewoon in de school; alleen het team "
+            "verdwijnt. Dit kun je niet ongedaan maken.",
+            n=len(context["members"]),
+        ),
+        action=f"/beheer/teams/{team_id}/verwijderen",
+        confirm=_("Ja, verwijder het team"),
+        back=f"/beheer/teams/{team_id}",
+    )
 
 
 @pages.post("/beheer/teams/{team_id}/verwijderen")
@@ -635,35 +872,56 @@ def team_delete(team_id: uuid.UUID, actor: AdminActor, session: SessionDep) -> R
 
 
 def _semesters_context(session: Session, school: School) -> dict[str, Any]:
-    return {"semesters": schools.semesters(session, school.id),
-            "current": schools.semester_on(session, school.id, date.today())}
+    return {
+        "semesters": schools.semesters(session, school.id),
+        "current": schools.semester_on(session, school.id, today()),
+    }
 
 
 @pages.get("/beheer/semesters")
-def semesters_page(request: Request, actor: AdminActor, session: SessionDep,
-                   melding: str | None = None) -> Response:
-    return render(request, "admin/semesters.html", form={}, notice=notice(melding),
-                  **_semesters_context(session, school_of(actor)))
+def semesters_page(
+    request: Request, actor: AdminActor, session: SessionDep, melding: str | None = None
+) -> Response:
+    return render(
+        request,
+        "admin/semesters.html",
+        form={},
+        notice=notice(melding),
+        **_semesters_context(session, school_of(actor)),
+    )
 
 
 @pages.post("/beheer/semesters")
-def semester_add(request: Request, actor: AdminActor, session: SessionDep,
-                 name: Annotated[str, Form()] = "", starts_on: Annotated[str, Form()] = "",
-                 ends_on: Annotated[str, Form()] = "") -> Response:
+def semester_add(
+    request: Request,
+    actor: AdminActor,
+    session: SessionDep,
+    name: Annotated[str, Form()] = "",
+    starts_on: Annotated[str, Form()] = "",
+    ends_on: Annotated[str, Form()] = "",
+) -> Response:
     school = school_of(actor)
     try:
-        schools.add_semester(session, school_id=school.id, name=name,
-                             starts_on=parse_date(starts_on, _("De begindatum")),
-                             ends_on=parse_date(ends_on, _("De einddatum")))
+        schools.add_semester(
+            session,
+            school_id=school.id,
+            name=name,
+            starts_on=parse_date(starts_on, _("De begindatum")),
+            ends_on=parse_date(ends_on, _("De einddatum")),
+        )
     except DomainError as e:
         session.rollback()
-        return failed(request, "admin/semesters.html", e,
-                      form={"name": name, "starts_on": starts_on, "ends_on": ends_on},
-                      **_semesters_context(session, school))
+        return failed(
+            request,
+            "admin/semesters.html",
+            e,
+            form={"name": name, "starts_on": starts_on, "ends_on": ends_on},
+            **_semesters_context(session, school),
+        )
     return redirect("/beheer/semesters?melding=semester-nieuw")
 
 
-def _semester(session: Session, school: School, semester_id: uuid.UUID) -> Any:
+def _semester(session: Session, school: School, semester_id: uuid.UUID) -> Semester:
     for semester in schools.semesters(session, school.id):
         if semester.id == semester_id:
             return semester
@@ -671,43 +929,71 @@ def _semester(session: Session, school: School, semester_id: uuid.UUID) -> Any:
 
 
 @pages.get("/beheer/semesters/{semester_id}")
-def semester_page(semester_id: uuid.UUID, request: Request, actor: AdminActor,
-                  session: SessionDep) -> Response:
+def semester_page(
+    semester_id: uuid.UUID, request: Request, actor: AdminActor, session: SessionDep
+) -> Response:
     semester = _semester(session, school_of(actor), semester_id)
-    return render(request, "admin/semester.html", semester=semester,
-                  form={"name": semester.name, "starts_on": semester.starts_on.isoformat(),
-                        "ends_on": semester.ends_on.isoformat()})
+    return render(
+        request,
+        "admin/semester.html",
+        semester=semester,
+        form={
+            "name": semester.name,
+            "starts_on": semester.starts_on.isoformat(),
+            "ends_on": semester.ends_on.isoformat(),
+        },
+    )
 
 
 @pages.post("/beheer/semesters/{semester_id}")
-def semester_update(semester_id: uuid.UUID, request: Request, actor: AdminActor,
-                    session: SessionDep, name: Annotated[str, Form()] = "",
-                    starts_on: Annotated[str, Form()] = "",
-                    ends_on: Annotated[str, Form()] = "") -> Response:
+def semester_update(
+    semester_id: uuid.UUID,
+    request: Request,
+    actor: AdminActor,
+    session: SessionDep,
+    name: Annotated[str, Form()] = "",
+    starts_on: Annotated[str, Form()] = "",
+    ends_on: Annotated[str, Form()] = "",
+) -> Response:
     school = school_of(actor)
     try:
-        schools.update_semester(session, school_id=school.id, semester_id=semester_id, name=name,
-                                starts_on=parse_date(starts_on, _("De begindatum")),
-                                ends_on=parse_date(ends_on, _("De einddatum")))
+        schools.update_semester(
+            session,
+            school_id=school.id,
+            semester_id=semester_id,
+            name=name,
+            starts_on=parse_date(starts_on, _("De begindatum")),
+            ends_on=parse_date(ends_on, _("De einddatum")),
+        )
     except Invalid as e:
         session.rollback()
-        return failed(request, "admin/semester.html", e,
-                      semester=_semester(session, school, semester_id),
-                      form={"name": name, "starts_on": starts_on, "ends_on": ends_on})
+        return failed(
+            request,
+            "admin/semester.html",
+            e,
+            semester=_semester(session, school, semester_id),
+            form={"name": name, "starts_on": starts_on, "ends_on": ends_on},
+        )
     return redirect("/beheer/semesters?melding=semester-opgeslagen")
 
 
 @pages.get("/beheer/semesters/{semester_id}/verwijderen")
-def semester_delete_confirm(semester_id: uuid.UUID, request: Request, actor: AdminActor,
-                            session: SessionDep) -> Response:
+def semester_delete_confirm(
+    semester_id: uuid.UUID, request: Request, actor: AdminActor, session: SessionDep
+) -> Response:
     semester = _semester(session, school_of(actor), semester_id)
-    return render(request, "admin/confirm.html",
-                  title=_("Semester ‘{name}’ verwijderen?", name=semester.name),
-                  explanation=_("Observaties blijven bewaard; ze horen dan bij geen semester "
-                                "meer tot je er een voor die periode toevoegt."),
-                  action=f"/beheer/semesters/{semester_id}/verwijderen",
-                  confirm=_("Ja, verwijder het semester"),
-                  back=f"/beheer/semesters/{semester_id}")
+    return render(
+        request,
+        "admin/confirm.html",
+        title=_("Semester ‘{name}’ verwijderen?", name=semester.name),
+        explanation=_(
+            "Observaties blijven bewaard; ze horen dan bij geen semester "
+            "meer tot je er een voor die periode toevoegt."
+        ),
+        action=f"/beheer/semesters/{semester_id}/verwijderen",
+        confirm=_("Ja, verwijder het semester"),
+        back=f"/beheer/semesters/{semester_id}",
+    )
 
 
 @pages.post("/beheer/semesters/{semester_id}/verwijderen")
@@ -732,33 +1018,66 @@ def _codebook_context(session: Session, school: School) -> dict[str, Any]:
         .where(CodebookVersion.school_id == school.id)
         .order_by(col(CodebookVersion.number).desc())
     ).all()
-    return {"version": version, "families": families, "versions": versions,
-            "kind_labels": _labels(codebook.KIND_LABELS),
-            "family_options": [(f.key, f.label) for f in codebook.families().values()]}
+    return {
+        "version": version,
+        "families": families,
+        "versions": versions,
+        "kind_labels": _labels(codebook.KIND_LABELS),
+        "family_options": [(f.key, f.label) for f in codebook.families().values()],
+    }
 
 
 @pages.get("/beheer/codeboek")
-def codebook_page(request: Request, actor: AdminActor, session: SessionDep,
-                  melding: str | None = None) -> Response:
-    return render(request, "admin/codebook.html", form={}, notice=notice(melding),
-                  **_codebook_context(session, school_of(actor)))
+def codebook_page(
+    request: Request, actor: AdminActor, session: SessionDep, melding: str | None = None
+) -> Response:
+    return render(
+        request,
+        "admin/codebook.html",
+        form={},
+        notice=notice(melding),
+        **_codebook_context(session, school_of(actor)),
+    )
 
 
 @pages.post("/beheer/codeboek")
-def code_add(request: Request, actor: AdminActor, session: SessionDep,
-             key: Annotated[str, Form()] = "", family: Annotated[str, Form()] = "",
-             kind: Annotated[str, Form()] = "", label: Annotated[str, Form()] = "",
-             description: Annotated[str, Form()] = "") -> Response:
+def code_add(
+    request: Request,
+    actor: AdminActor,
+    session: SessionDep,
+    key: Annotated[str, Form()] = "",
+    family: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
+    label: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+) -> Response:
     school = school_of(actor)
     try:
-        codebook.add_code(session, school_id=school.id, by=actor.person.id, key=key,
-                          family=family, kind=kind, label=label, description=description)
+        codebook.add_code(
+            session,
+            school_id=school.id,
+            by=actor.person.id,
+            key=key,
+            family=family,
+            kind=kind,
+            label=label,
+            description=description,
+        )
     except DomainError as e:
         session.rollback()
-        return failed(request, "admin/codebook.html", e,
-                      form={"key": key, "family": family, "kind": kind, "label": label,
-                            "description": description},
-                      **_codebook_context(session, school))
+        return failed(
+            request,
+            "admin/codebook.html",
+            e,
+            form={
+                "key": key,
+                "family": family,
+                "kind": kind,
+                "label": label,
+                "description": description,
+            },
+            **_codebook_context(session, school),
+        )
     return redirect("/beheer/codeboek?melding=code-nieuw")
 
 
@@ -768,9 +1087,12 @@ def _code_context(session: Session, school: School, key: str) -> dict[str, Any]:
     if code is None:
         raise NotFound(_("Deze code staat niet in het codeboek van de school."))
     family = codebook.families().get(code.family)
-    return {"code": code, "family": family,
-            "kind_label": _(codebook.KIND_LABELS[CodeKind(code.kind)]),
-            "form": {"label": code.label, "description": code.description}}
+    return {
+        "code": code,
+        "family": family,
+        "kind_label": _(codebook.KIND_LABELS[CodeKind(code.kind)]),
+        "form": {"label": code.label, "description": code.description},
+    }
 
 
 @pages.get("/beheer/codeboek/{key}")
@@ -779,13 +1101,24 @@ def code_page(key: str, request: Request, actor: AdminActor, session: SessionDep
 
 
 @pages.post("/beheer/codeboek/{key}")
-def code_rename(key: str, request: Request, actor: AdminActor, session: SessionDep,
-                label: Annotated[str, Form()] = "",
-                description: Annotated[str, Form()] = "") -> Response:
+def code_rename(
+    key: str,
+    request: Request,
+    actor: AdminActor,
+    session: SessionDep,
+    label: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+) -> Response:
     school = school_of(actor)
     try:
-        codebook.rename_code(session, school_id=school.id, by=actor.person.id, key=key,
-                             label=label, description=description)
+        codebook.rename_code(
+            session,
+            school_id=school.id,
+            by=actor.person.id,
+            key=key,
+            label=label,
+            description=description,
+        )
     except Invalid as e:
         session.rollback()
         context = _code_context(session, school, key)
@@ -795,11 +1128,13 @@ def code_rename(key: str, request: Request, actor: AdminActor, session: SessionD
 
 
 @pages.post("/beheer/codeboek/{key}/status")
-def code_retire(key: str, actor: AdminActor, session: SessionDep,
-                uitgezet: Annotated[str, Form()] = "") -> Response:
-    retired = uitgezet == "ja"
-    codebook.set_retired(session, school_id=school_of(actor).id, by=actor.person.id, key=key,
-                         retired=retired)
+def code_retire(
+    key: str, actor: AdminActor, session: SessionDep, uitgezet: Annotated[str, Form()] = ""
+) -> Response:
+    retired = parse_yes_no(uitgezet)
+    codebook.set_retired(
+        session, school_id=school_of(actor).id, by=actor.person.id, key=key, retired=retired
+    )
     return redirect(f"/beheer/codeboek?melding={'code-uit' if retired else 'code-aan'}")
 
 
@@ -807,32 +1142,52 @@ def code_retire(key: str, actor: AdminActor, session: SessionDep,
 
 
 def _school_form(school: School) -> dict[str, str]:
-    return {"name": school.name, "aggregate_minimum": str(school.aggregate_minimum),
-            "retention_years": str(school.retention_years), "phases": "\n".join(school.phases)}
+    return {
+        "name": school.name,
+        "aggregate_minimum": str(school.aggregate_minimum),
+        "retention_years": str(school.retention_years),
+        "phases": "\n".join(school.phases),
+    }
 
 
 @pages.get("/beheer/school")
 def school_page(request: Request, actor: AdminActor, melding: str | None = None) -> Response:
-    return render(request, "admin/school.html", form=_school_form(school_of(actor)),
-                  notice=notice(melding))
+    return render(
+        request, "admin/school.html", form=_school_form(school_of(actor)), notice=notice(melding)
+    )
 
 
 @pages.post("/beheer/school")
-def school_update(request: Request, actor: AdminActor, session: SessionDep,
-                  name: Annotated[str, Form()] = "",
-                  aggregate_minimum: Annotated[str, Form()] = "",
-                  retention_years: Annotated[str, Form()] = "",
-                  phases: Annotated[str, Form()] = "") -> Response:
+def school_update(
+    request: Request,
+    actor: AdminActor,
+    session: SessionDep,
+    name: Annotated[str, Form()] = "",
+    aggregate_minimum: Annotated[str, Form()] = "",
+    retention_years: Annotated[str, Form()] = "",
+    phases: Annotated[str, Form()] = "",
+) -> Response:
     school = school_of(actor)
     try:
         schools.update_settings(
-            session, school_id=school.id, name=name,
+            session,
+            school_id=school.id,
+            name=name,
             aggregate_minimum=parse_int(aggregate_minimum, _("Het minimum per cel")),
             retention_years=parse_int(retention_years, _("De bewaartermijn")),
-            phases=phases.splitlines())
+            phases=phases.splitlines(),
+        )
     except DomainError as e:
         session.rollback()
-        return failed(request, "admin/school.html", e,
-                      form={"name": name, "aggregate_minimum": aggregate_minimum,
-                            "retention_years": retention_years, "phases": phases})
+        return failed(
+            request,
+            "admin/school.html",
+            e,
+            form={
+                "name": name,
+                "aggregate_minimum": aggregate_minimum,
+                "retention_years": retention_years,
+                "phases": phases,
+            },
+        )
     return redirect("/beheer/school?melding=school-opgeslagen")

@@ -62,19 +62,26 @@ def memberships(session: Session, school_id: uuid.UUID) -> list[Membership]:
     return list(session.exec(select(Membership).where(Membership.school_id == school_id)))
 
 
-def people_of(session: Session, school_id: uuid.UUID,
-              role: Role | None = None) -> list[tuple[Person, Membership]]:
+def people_of(
+    session: Session, school_id: uuid.UUID, role: Role | None = None
+) -> list[tuple[Person, Membership]]:
     rows = session.exec(
-        select(Person, Membership).join(Membership, col(Membership.person_id) == Person.id)
-        .where(Membership.school_id == school_id).order_by(col(Person.name))
+        select(Person, Membership)
+        .join(Membership, col(Membership.person_id) == Person.id)
+        .where(Membership.school_id == school_id)
+        .order_by(col(Person.name))
     )
     return [(p, m) for p, m in rows if role is None or m.has(role)]
 
 
-def membership_or_none(session: Session, school_id: uuid.UUID,
-                       person_id: uuid.UUID) -> Membership | None:
-    return session.exec(select(Membership).where(
-        Membership.school_id == school_id, Membership.person_id == person_id)).first()
+def membership_or_none(
+    session: Session, school_id: uuid.UUID, person_id: uuid.UUID
+) -> Membership | None:
+    return session.exec(
+        select(Membership).where(
+            Membership.school_id == school_id, Membership.person_id == person_id
+        )
+    ).first()
 
 
 def membership(session: Session, school_id: uuid.UUID, person_id: uuid.UUID) -> Membership:
@@ -94,13 +101,21 @@ def apply_roles(m: Membership, roles: Iterable[Role]) -> None:
     m.is_admin = Role.admin in chosen
 
 
-def _new_invitation(session: Session, school_id: uuid.UUID, person_id: uuid.UUID,
-                    by: uuid.UUID | None) -> str:
+def _new_invitation(
+    session: Session, school_id: uuid.UUID, person_id: uuid.UUID, by: uuid.UUID | None
+) -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(Invitation(token_hash=auth.token_hash(token), school_id=school_id,
-                           person_id=person_id, created_by_id=by, created_at=now,
-                           expires_at=now + timedelta(days=INVITATION_DAYS)))
+    session.add(
+        Invitation(
+            token_hash=auth.token_hash(token),
+            school_id=school_id,
+            person_id=person_id,
+            created_by_id=by,
+            created_at=now,
+            expires_at=now + timedelta(days=INVITATION_DAYS),
+        )
+    )
     return invitation_link(token)
 
 
@@ -114,8 +129,16 @@ class Invited:
     link: str | None  # None: the person already has a password (e.g. a coach of another school)
 
 
-def invite(session: Session, *, school_id: uuid.UUID, email: str, name: str,
-           roles: Iterable[Role], by: uuid.UUID | None = None, commit: bool = True) -> Invited:
+def invite(
+    session: Session,
+    *,
+    school_id: uuid.UUID,
+    email: str,
+    name: str,
+    roles: Iterable[Role],
+    by: uuid.UUID | None = None,
+    commit: bool = True,
+) -> Invited:
     """Add a person to a school with roles; make an invitation link if they have no password."""
     email, name = check_email(email), check_name(name)
     person = session.exec(select(Person).where(Person.email == email)).first()
@@ -123,8 +146,11 @@ def invite(session: Session, *, school_id: uuid.UUID, email: str, name: str,
         person = Person(email=email, name=name)
         session.add(person)
         session.flush()
-    existing = session.exec(select(Membership).where(
-        Membership.school_id == school_id, Membership.person_id == person.id)).first()
+    existing = session.exec(
+        select(Membership).where(
+            Membership.school_id == school_id, Membership.person_id == person.id
+        )
+    ).first()
     m = existing or Membership(school_id=school_id, person_id=person.id)
     apply_roles(m, roles)
     session.add(m)
@@ -136,19 +162,14 @@ def invite(session: Session, *, school_id: uuid.UUID, email: str, name: str,
     return Invited(person=person, link=link)
 
 
-def reinvite(session: Session, *, school_id: uuid.UUID, person_id: uuid.UUID,
-             by: uuid.UUID | None) -> str:
-    membership(session, school_id, person_id)
-    link = _new_invitation(session, school_id, person_id, by)
-    session.commit()
-    return link
-
-
 def find_invitation(session: Session, token: str) -> tuple[Invitation, Person]:
-    inv = session.exec(select(Invitation).where(Invitation.token_hash == auth.token_hash(token))).first()
+    inv = session.exec(
+        select(Invitation).where(Invitation.token_hash == auth.token_hash(token))
+    ).first()
     if inv is None or inv.used_at is not None or inv.expires_at < utcnow():
-        raise NotFound(_("Deze uitnodiging is verlopen of al gebruikt. Vraag de schoolleiding "
-                         "om een nieuwe."))
+        raise NotFound(
+            _("Deze uitnodiging is verlopen of al gebruikt. Vraag de schoolleiding om een nieuwe.")
+        )
     person = session.get(Person, inv.person_id)
     if person is None or not person.active:
         raise NotFound(_("Deze uitnodiging is niet meer geldig."))
@@ -164,23 +185,32 @@ def accept_invitation(session: Session, *, token: str, password: str) -> Person:
     return person
 
 
-def set_roles(session: Session, *, school_id: uuid.UUID, person_id: uuid.UUID,
-              roles: Iterable[Role]) -> None:
+def set_roles(
+    session: Session, *, school_id: uuid.UUID, person_id: uuid.UUID, roles: Iterable[Role]
+) -> None:
     m = membership(session, school_id, person_id)
     apply_roles(m, roles)
     session.add(m)
     session.commit()
 
 
-def set_active(session: Session, *, school_id: uuid.UUID, person_id: uuid.UUID,
-               active: bool, by: uuid.UUID) -> None:
-    """Deactivating an account ends all its sessions at once."""
-    membership(session, school_id, person_id)
+def set_active(
+    session: Session, *, school_id: uuid.UUID, person_id: uuid.UUID, active: bool, by: uuid.UUID
+) -> None:
+    """Switch a person off (or on again) in one school. Switching off ends all their sessions at
+    once; the account stays usable for their other schools, and is switched off as a whole
+    only when no school has them active any more."""
+    m = membership(session, school_id, person_id)
     if person_id == by and not active:
         raise Invalid(_("Je kunt je eigen account niet uitzetten."))
+    m.active = active
+    session.add(m)
+    session.flush()
     person = session.get(Person, person_id)
     assert person is not None
-    person.active = active
+    person.active = any(
+        x.active for x in session.exec(select(Membership).where(Membership.person_id == person_id))
+    )
     session.add(person)
     if not active:
         auth.end_all_sessions(session, person_id)
@@ -188,11 +218,14 @@ def set_active(session: Session, *, school_id: uuid.UUID, person_id: uuid.UUID,
 
 
 def teams_of(session: Session, school_id: uuid.UUID, person_id: uuid.UUID) -> list[Team]:
-    return list(session.exec(
-        select(Team).join(TeamMember, col(TeamMember.team_id) == Team.id)
-        .where(Team.school_id == school_id, TeamMember.person_id == person_id)
-        .order_by(col(Team.name))
-    ))
+    return list(
+        session.exec(
+            select(Team)
+            .join(TeamMember, col(TeamMember.team_id) == Team.id)
+            .where(Team.school_id == school_id, TeamMember.person_id == person_id)
+            .order_by(col(Team.name))
+        )
+    )
 
 
 # --- CSV import ----------------------------------------------------------------------------------
@@ -204,13 +237,28 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
 
 
-HEADER_WORDS = {"email": "email", "e-mail": "email", "e-mailadres": "email", "naam": "naam",
-                "name": "naam", "rollen": "rollen", "rol": "rollen", "roles": "rollen",
-                "teams": "teams", "team": "teams"}
+HEADER_WORDS = {
+    "email": "email",
+    "e-mail": "email",
+    "e-mailadres": "email",
+    "naam": "naam",
+    "name": "naam",
+    "rollen": "rollen",
+    "rol": "rollen",
+    "roles": "rollen",
+    "teams": "teams",
+    "team": "teams",
+}
 
 
-def import_people(session: Session, *, school_id: uuid.UUID, text: str, by: uuid.UUID | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> ImportReport:
+def import_people(
+    session: Session,
+    *,
+    school_id: uuid.UUID,
+    text: str,
+    by: uuid.UUID | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
     """Import people from CSV (columns email, naam, rollen, teams; rollen and teams separated
     by ``;`` or ``|``). Every row is checked first; with any bad row nothing is imported."""
     report = ImportReport()
@@ -226,8 +274,12 @@ def import_people(session: Session, *, school_id: uuid.UUID, text: str, by: uuid
     header = [HEADER_WORDS.get(h.strip().lower(), h.strip().lower()) for h in rows[0]]
     missing = [h for h in ("email", "naam", "rollen") if h not in header]
     if missing:
-        report.errors.append(_("Regel 1: kolom(men) ontbreken: {cols}. Verwacht: email, naam, "
-                               "rollen, teams.", cols=", ".join(missing)))
+        report.errors.append(
+            _(
+                "Regel 1: kolom(men) ontbreken: {cols}. Verwacht: email, naam, rollen, teams.",
+                cols=", ".join(missing),
+            )
+        )
         return report
     team_names = {t.name.lower(): t for t in schools.teams(session, school_id)}
     parsed: list[tuple[int, str, str, list[Role], list[Team]]] = []
@@ -238,7 +290,8 @@ def import_people(session: Session, *, school_id: uuid.UUID, text: str, by: uuid
         if len(row) > len(header):
             report.errors.append(_("Regel {line}: meer kolommen dan de kop.", line=line))
             continue
-        values = dict(zip(header, [c.strip() for c in row] + [""] * (len(header) - len(row)), strict=False))
+        cells = [c.strip() for c in row] + [""] * (len(header) - len(row))
+        values = dict(zip(header, cells, strict=False))
         try:
             email = check_email(values["email"])
             name = check_name(values["naam"])
@@ -246,8 +299,14 @@ def import_people(session: Session, *, school_id: uuid.UUID, text: str, by: uuid
             report.errors.append(_("Regel {line}: {msg}", line=line, msg=e.message))
             continue
         if email in seen:
-            report.errors.append(_("Regel {line}: {email} staat ook op regel {other}.",
-                                   line=line, email=email, other=seen[email]))
+            report.errors.append(
+                _(
+                    "Regel {line}: {email} staat ook op regel {other}.",
+                    line=line,
+                    email=email,
+                    other=seen[email],
+                )
+            )
             continue
         seen[email] = line
         roles, bad = [], []
@@ -260,9 +319,14 @@ def import_people(session: Session, *, school_id: uuid.UUID, text: str, by: uuid
             else:
                 bad.append(word)
         if bad or not roles:
-            report.errors.append(_("Regel {line}: onbekende of ontbrekende rol ({bad}); kies uit "
-                                   "coach, docent, ontwikkelgroep, schoolleider.",
-                                   line=line, bad=", ".join(bad) or _("leeg")))
+            report.errors.append(
+                _(
+                    "Regel {line}: onbekende of ontbrekende rol ({bad}); kies uit "
+                    "coach, docent, ontwikkelgroep, schoolleider.",
+                    line=line,
+                    bad=", ".join(bad) or _("leeg"),
+                )
+            )
             continue
         row_teams, unknown = [], []
         for t in re.split(r"[;|]", values.get("teams", "")):
@@ -274,15 +338,21 @@ def import_people(session: Session, *, school_id: uuid.UUID, text: str, by: uuid
             else:
                 unknown.append(t)
         if unknown:
-            report.errors.append(_("Regel {line}: onbekend team ‘{team}’. Maak het team eerst aan.",
-                                   line=line, team=", ".join(unknown)))
+            report.errors.append(
+                _(
+                    "Regel {line}: onbekend team ‘{team}’. Maak het team eerst aan.",
+                    line=line,
+                    team=", ".join(unknown),
+                )
+            )
             continue
         parsed.append((line, email, name, roles, row_teams))
     if report.errors:
         return report
     for i, (_line, email, name, roles, row_teams) in enumerate(parsed, start=1):
-        invited = invite(session, school_id=school_id, email=email, name=name, roles=roles, by=by,
-                         commit=False)
+        invited = invite(
+            session, school_id=school_id, email=email, name=name, roles=roles, by=by, commit=False
+        )
         for team in row_teams:
             if session.get(TeamMember, (team.id, invited.person.id)) is None:
                 session.add(TeamMember(team_id=team.id, person_id=invited.person.id))
@@ -298,8 +368,10 @@ def import_people(session: Session, *, school_id: uuid.UUID, text: str, by: uuid
 
 def team_names_by_person(session: Session, school_id: uuid.UUID) -> dict[uuid.UUID, list[str]]:
     rows = session.exec(
-        select(TeamMember.person_id, Team.name).join(Team, col(Team.id) == TeamMember.team_id)
-        .where(Team.school_id == school_id).order_by(col(Team.name))
+        select(TeamMember.person_id, Team.name)
+        .join(Team, col(Team.id) == TeamMember.team_id)
+        .where(Team.school_id == school_id)
+        .order_by(col(Team.name))
     )
     names: dict[uuid.UUID, list[str]] = {}
     for person_id, name in rows:
@@ -310,8 +382,9 @@ def team_names_by_person(session: Session, school_id: uuid.UUID) -> dict[uuid.UU
 def open_invitations(session: Session, school_id: uuid.UUID) -> dict[uuid.UUID, datetime]:
     """For each person with an unused invitation to this school: when the newest one expires."""
     rows = session.exec(
-        select(Invitation.person_id, Invitation.expires_at)
-        .where(Invitation.school_id == school_id, col(Invitation.used_at).is_(None))
+        select(Invitation.person_id, Invitation.expires_at).where(
+            Invitation.school_id == school_id, col(Invitation.used_at).is_(None)
+        )
     )
     latest: dict[uuid.UUID, datetime] = {}
     for person_id, expires_at in rows:
@@ -320,23 +393,31 @@ def open_invitations(session: Session, school_id: uuid.UUID) -> dict[uuid.UUID, 
     return latest
 
 
-def reinvite_pending(session: Session, *, school_id: uuid.UUID, person_id: uuid.UUID,
-                     by: uuid.UUID | None) -> str:
+def reinvite_pending(
+    session: Session, *, school_id: uuid.UUID, person_id: uuid.UUID, by: uuid.UUID | None
+) -> str:
     """A new link for someone who has not yet set a password. Someone with an account is not
     re-invited: their account may belong to other schools too, and a link would reset it."""
     membership(session, school_id, person_id)
     person = session.get(Person, person_id)
     assert person is not None
     if person.password_hash is not None:
-        raise Invalid(_("{name} heeft de uitnodiging al geaccepteerd en kan gewoon inloggen.",
-                        name=person.name))
+        raise Invalid(
+            _(
+                "{name} heeft de uitnodiging al geaccepteerd en kan gewoon inloggen.",
+                name=person.name,
+            )
+        )
     if not person.active:
         raise Invalid(_("Zet het account van {name} eerst weer aan.", name=person.name))
-    return reinvite(session, school_id=school_id, person_id=person_id, by=by)
+    link = _new_invitation(session, school_id, person_id, by)
+    session.commit()
+    return link
 
 
-def join_by_invitation(session: Session, *, token: str, password: str, repeated: str,
-                       user_agent: str = "") -> tuple[Person, str]:
+def join_by_invitation(
+    session: Session, *, token: str, password: str, repeated: str, user_agent: str = ""
+) -> tuple[Person, str]:
     """Accept an invitation: set the password and open a session in the inviting school.
     Returns the person and the new session's cookie token."""
     inv, _person = find_invitation(session, token)

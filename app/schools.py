@@ -25,7 +25,11 @@ def default_semesters(start_year: int) -> list[tuple[str, date, date]]:
     label = f"{start_year}-{start_year + 1}"
     return [
         (_("{year} semester 1", year=label), date(start_year, 8, 1), date(start_year + 1, 1, 31)),
-        (_("{year} semester 2", year=label), date(start_year + 1, 2, 1), date(start_year + 1, 7, 31)),
+        (
+            _("{year} semester 2", year=label),
+            date(start_year + 1, 2, 1),
+            date(start_year + 1, 7, 31),
+        ),
     ]
 
 
@@ -34,8 +38,9 @@ def slugify(name: str) -> str:
     return slug[:60] or "school"
 
 
-def create_school(session: Session, *, name: str, slug: str | None = None,
-                  today: date | None = None) -> School:
+def create_school(
+    session: Session, *, name: str, slug: str | None = None, today: date | None = None
+) -> School:
     name = " ".join(name.split())
     if not name:
         raise Invalid(_("Geef de school een naam."))
@@ -54,20 +59,31 @@ def create_school(session: Session, *, name: str, slug: str | None = None,
 
 
 def semesters(session: Session, school_id: uuid.UUID) -> list[Semester]:
-    return list(session.exec(
-        select(Semester).where(Semester.school_id == school_id).order_by(col(Semester.starts_on))
-    ))
+    return list(
+        session.exec(
+            select(Semester)
+            .where(Semester.school_id == school_id)
+            .order_by(col(Semester.starts_on))
+        )
+    )
 
 
 def semester_on(session: Session, school_id: uuid.UUID, day: date) -> Semester | None:
     return session.exec(
-        select(Semester).where(Semester.school_id == school_id, Semester.starts_on <= day,
-                               Semester.ends_on >= day)
+        select(Semester).where(
+            Semester.school_id == school_id, Semester.starts_on <= day, Semester.ends_on >= day
+        )
     ).first()
 
 
-def _check_semester(session: Session, school_id: uuid.UUID, name: str, starts_on: date,
-                    ends_on: date, ignore: uuid.UUID | None = None) -> str:
+def _check_semester(
+    session: Session,
+    school_id: uuid.UUID,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+    ignore: uuid.UUID | None = None,
+) -> str:
     name = " ".join(name.split())
     if not name:
         raise Invalid(_("Geef het semester een naam."))
@@ -81,8 +97,9 @@ def _check_semester(session: Session, school_id: uuid.UUID, name: str, starts_on
     return name
 
 
-def add_semester(session: Session, *, school_id: uuid.UUID, name: str, starts_on: date,
-                 ends_on: date) -> Semester:
+def add_semester(
+    session: Session, *, school_id: uuid.UUID, name: str, starts_on: date, ends_on: date
+) -> Semester:
     name = _check_semester(session, school_id, name, starts_on, ends_on)
     semester = Semester(school_id=school_id, name=name, starts_on=starts_on, ends_on=ends_on)
     session.add(semester)
@@ -90,12 +107,21 @@ def add_semester(session: Session, *, school_id: uuid.UUID, name: str, starts_on
     return semester
 
 
-def update_semester(session: Session, *, school_id: uuid.UUID, semester_id: uuid.UUID, name: str,
-                    starts_on: date, ends_on: date) -> Semester:
+def update_semester(
+    session: Session,
+    *,
+    school_id: uuid.UUID,
+    semester_id: uuid.UUID,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+) -> Semester:
     semester = session.get(Semester, semester_id)
     if semester is None or semester.school_id != school_id:
         raise NotFound(_("Dit semester bestaat niet."))
-    semester.name = _check_semester(session, school_id, name, starts_on, ends_on, ignore=semester.id)
+    semester.name = _check_semester(
+        session, school_id, name, starts_on, ends_on, ignore=semester.id
+    )
     semester.starts_on, semester.ends_on = starts_on, ends_on
     session.add(semester)
     session.commit()
@@ -114,7 +140,9 @@ def delete_semester(session: Session, *, school_id: uuid.UUID, semester_id: uuid
 
 
 def teams(session: Session, school_id: uuid.UUID) -> list[Team]:
-    return list(session.exec(select(Team).where(Team.school_id == school_id).order_by(col(Team.name))))
+    return list(
+        session.exec(select(Team).where(Team.school_id == school_id).order_by(col(Team.name)))
+    )
 
 
 def get_team(session: Session, school_id: uuid.UUID, team_id: uuid.UUID) -> Team:
@@ -159,8 +187,9 @@ def team_member_ids(session: Session, team_id: uuid.UUID) -> set[uuid.UUID]:
     return set(session.exec(select(TeamMember.person_id).where(TeamMember.team_id == team_id)))
 
 
-def set_team_members(session: Session, *, school_id: uuid.UUID, team_id: uuid.UUID,
-                     person_ids: set[uuid.UUID]) -> None:
+def set_team_members(
+    session: Session, *, school_id: uuid.UUID, team_id: uuid.UUID, person_ids: set[uuid.UUID]
+) -> None:
     from app import people
 
     get_team(session, school_id, team_id)
@@ -191,10 +220,14 @@ def schools_of(session: Session, person_id: uuid.UUID) -> list[School]:
     """The schools a person belongs to, by name (for the school switcher)."""
     from app.models import Membership
 
-    return list(session.exec(
-        select(School).join(Membership, col(Membership.school_id) == School.id)
-        .where(Membership.person_id == person_id).order_by(col(School.name))
-    ))
+    return list(
+        session.exec(
+            select(School)
+            .join(Membership, col(Membership.school_id) == School.id)
+            .where(Membership.person_id == person_id, col(Membership.active))
+            .order_by(col(School.name))
+        )
+    )
 
 
 def clean_phases(phases: list[str]) -> list[str]:
@@ -204,8 +237,13 @@ def clean_phases(phases: list[str]) -> list[str]:
         if not phase:
             continue
         if len(phase) > PHASE_MAX_LENGTH:
-            raise Invalid(_("De lesfase ‘{phase}…’ is te lang (maximaal {n} tekens).",
-                            phase=phase[:20], n=PHASE_MAX_LENGTH))
+            raise Invalid(
+                _(
+                    "De lesfase ‘{phase}…’ is te lang (maximaal {n} tekens).",
+                    phase=phase[:20],
+                    n=PHASE_MAX_LENGTH,
+                )
+            )
         if phase.lower() in (p.lower() for p in cleaned):
             raise Invalid(_("De lesfase ‘{phase}’ staat er twee keer in.", phase=phase))
         cleaned.append(phase)
@@ -216,8 +254,15 @@ def clean_phases(phases: list[str]) -> list[str]:
     return cleaned
 
 
-def update_settings(session: Session, *, school_id: uuid.UUID, name: str, aggregate_minimum: int,
-                    retention_years: int, phases: list[str]) -> School:
+def update_settings(
+    session: Session,
+    *,
+    school_id: uuid.UUID,
+    name: str,
+    aggregate_minimum: int,
+    retention_years: int,
+    phases: list[str],
+) -> School:
     """Name, the aggregate minimum (never below 3), retention in school years, lesson phases.
 
     New phases apply to new observations; an observation keeps the phases it was recorded with.
@@ -231,11 +276,17 @@ def update_settings(session: Session, *, school_id: uuid.UUID, name: str, aggreg
     if len(name) > 120:
         raise Invalid(_("De naam van de school is te lang (maximaal 120 tekens)."))
     if not AGGREGATE_MINIMUM_FLOOR <= aggregate_minimum <= AGGREGATE_MINIMUM_CEILING:
-        raise Invalid(_("Het minimum aantal docenten per cel ligt tussen {low} en {high}.",
-                        low=AGGREGATE_MINIMUM_FLOOR, high=AGGREGATE_MINIMUM_CEILING))
+        raise Invalid(
+            _(
+                "Het minimum aantal docenten per cel ligt tussen {low} en {high}.",
+                low=AGGREGATE_MINIMUM_FLOOR,
+                high=AGGREGATE_MINIMUM_CEILING,
+            )
+        )
     if not 1 <= retention_years <= RETENTION_YEARS_MAX:
-        raise Invalid(_("De bewaartermijn ligt tussen 1 en {n} schooljaren.",
-                        n=RETENTION_YEARS_MAX))
+        raise Invalid(
+            _("De bewaartermijn ligt tussen 1 en {n} schooljaren.", n=RETENTION_YEARS_MAX)
+        )
     school.name = name
     school.aggregate_minimum = aggregate_minimum
     school.retention_years = retention_years

@@ -1,7 +1,7 @@
 """Plain factory functions: each call makes fresh rows with unique names and addresses."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +12,7 @@ from app import auth, schools
 from app.models import Membership, Moment, Observation, Person, Role, School, Team, TeamMember
 
 PASSWORD = "wachtwoord-voor-tests"
+ClientFactory = Callable[[], TestClient]
 
 
 def unique(prefix: str) -> str:
@@ -24,11 +25,22 @@ def make_school(session: Session, name: str | None = None) -> School:
     return school
 
 
-def make_person(session: Session, school: School | None, roles: Iterable[Role] = (Role.teacher,),
-                *, name: str | None = None, password: str = PASSWORD, email: str | None = None,
-                active: bool = True) -> Person:
-    person = Person(email=email or f"{unique('p')}@school.example", name=name or unique("Persoon"),
-                    password_hash=auth.hash_password(password), active=active)
+def make_person(
+    session: Session,
+    school: School | None,
+    roles: Iterable[Role] = (Role.teacher,),
+    *,
+    name: str | None = None,
+    password: str = PASSWORD,
+    email: str | None = None,
+    active: bool = True,
+) -> Person:
+    person = Person(
+        email=email or f"{unique('p')}@school.example",
+        name=name or unique("Persoon"),
+        password_hash=auth.hash_password(password),
+        active=active,
+    )
     session.add(person)
     session.flush()
     if school is not None:
@@ -39,10 +51,16 @@ def make_person(session: Session, school: School | None, roles: Iterable[Role] =
 
 def add_membership(session: Session, school: School, person: Person, roles: Iterable[Role]) -> None:
     roles = set(roles)
-    session.add(Membership(school_id=school.id, person_id=person.id,
-                           is_coach=Role.coach in roles, is_teacher=Role.teacher in roles,
-                           is_development_group=Role.development_group in roles,
-                           is_admin=Role.admin in roles))
+    session.add(
+        Membership(
+            school_id=school.id,
+            person_id=person.id,
+            is_coach=Role.coach in roles,
+            is_teacher=Role.teacher in roles,
+            is_development_group=Role.development_group in roles,
+            is_admin=Role.admin in roles,
+        )
+    )
     session.commit()
 
 
@@ -56,21 +74,40 @@ def make_team(session: Session, school: School, members: Iterable[Person] = ()) 
     return team
 
 
-def make_observation(session: Session, school: School, observer: Person, teacher: Person,
-                     **fields: Any) -> Observation:
-    obs = Observation(id=uuid.uuid4(), school_id=school.id, observer_id=observer.id,
-                      observed_teacher_id=teacher.id, group_label="2B havo", subject="Engels",
-                      started_at=fields.pop("started_at", datetime.now(UTC) - timedelta(hours=1)),
-                      **fields)
+def make_observation(
+    session: Session, school: School, observer: Person, teacher: Person, **fields: Any
+) -> Observation:
+    obs = Observation(
+        id=uuid.uuid4(),
+        school_id=school.id,
+        observer_id=observer.id,
+        observed_teacher_id=teacher.id,
+        group_label="2B havo",
+        subject="Engels",
+        started_at=fields.pop("started_at", datetime.now(UTC) - timedelta(hours=1)),
+        **fields,
+    )
     session.add(obs)
     session.commit()
     return obs
 
 
-def make_moment(session: Session, obs: Observation, code: str = "suc-s-succes",
-                offset_ms: int = 60_000, **fields: Any) -> Moment:
-    moment = Moment(id=uuid.uuid4(), observation_id=obs.id, school_id=obs.school_id, code=code,
-                    offset_ms=offset_ms, created_by_id=obs.observer_id, **fields)
+def make_moment(
+    session: Session,
+    obs: Observation,
+    code: str = "suc-s-succes",
+    offset_ms: int = 60_000,
+    **fields: Any,
+) -> Moment:
+    moment = Moment(
+        id=uuid.uuid4(),
+        observation_id=obs.id,
+        school_id=obs.school_id,
+        code=code,
+        offset_ms=offset_ms,
+        created_by_id=obs.observer_id,
+        **fields,
+    )
     session.add(moment)
     session.commit()
     return moment

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.models import Membership, Person, School
@@ -12,21 +13,42 @@ from tests.factories import make_school, make_team, unique
 
 
 def coulisse(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True,
-                          text=True, env=os.environ.copy(), timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=120,
+    )
 
 
-def test_create_school_and_invite_print_a_link_that_sets_a_password(session: Session, client) -> None:  # type: ignore[no-untyped-def]
+def test_create_school_and_invite_print_a_link_that_sets_a_password(
+    session: Session, client: TestClient
+) -> None:
     name = unique("Lyceum")
-    made = coulisse("create-school", name, "--admin-email", f"{name}@school.example".lower(),
-                    "--admin-name", "Mira Jansen")
+    made = coulisse(
+        "create-school",
+        name,
+        "--admin-email",
+        f"{name}@school.example".lower(),
+        "--admin-name",
+        "Mira Jansen",
+    )
     assert made.returncode == 0, made.stderr
     school = session.exec(select(School).where(School.name == name)).one()
     link = made.stdout.strip().splitlines()[-1].split(": ", 1)[1]
     assert "/uitnodiging/" in link
 
-    invited = coulisse("invite", school.slug, f"{unique('c')}@school.example", "Ali Bakker",
-                       "--role", "coach", "--role", "docent")
+    invited = coulisse(
+        "invite",
+        school.slug,
+        f"{unique('c')}@school.example",
+        "Ali Bakker",
+        "--role",
+        "coach",
+        "--role",
+        "docent",
+    )
     assert invited.returncode == 0, invited.stderr
     assert "/uitnodiging/" in invited.stdout
 
@@ -75,7 +97,12 @@ def test_import_people_imports_all_rows_or_none(session: Session, tmp_path: Path
 def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     env = os.environ.copy()
     env["COULISSE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'leeg.sqlite3'}"
-    result = subprocess.run([sys.executable, "-m", "app.cli", "serve", "--port", "1"],
-                            capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "serve", "--port", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 1
     assert "coulisse migrate" in result.stderr

@@ -8,7 +8,14 @@ from sqlmodel import Session
 from app import codebook
 from app.errors import Invalid
 from app.models import CodeKind, Role
-from tests.factories import login, make_moment, make_observation, make_person, make_school
+from tests.factories import (
+    ClientFactory,
+    login,
+    make_moment,
+    make_observation,
+    make_person,
+    make_school,
+)
 
 FAMILIES = ["ludificering", "succeservaringen", "verwachtingscues", "belonging-signalen"]
 
@@ -32,7 +39,9 @@ def test_the_default_book_has_the_four_families_with_all_three_kinds() -> None:
     assert {c["kind"] for c in book["codes"]} == {k.value for k in CodeKind}
 
 
-def test_a_new_school_gets_the_default_book_as_version_one(session: Session, make_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_school_gets_the_default_book_as_version_one(
+    session: Session, make_client: ClientFactory
+) -> None:
     school = make_school(session)
     coach = make_person(session, school, [Role.coach])
     body = login(make_client(), coach).get("/api/codebook").json()
@@ -40,12 +49,21 @@ def test_a_new_school_gets_the_default_book_as_version_one(session: Session, mak
     assert [c["key"] for c in body["codes"]] == [c["key"] for c in codebook.default_book()["codes"]]
     assert [f["key"] for f in body["families"]] == FAMILIES
     first = body["codes"][0]
-    assert set(first) >= {"key", "family", "kind", "face", "aim", "label", "description",
-                          "colour", "retired"}
+    assert set(first) >= {
+        "key",
+        "family",
+        "kind",
+        "face",
+        "aim",
+        "label",
+        "description",
+        "colour",
+        "retired",
+    }
 
 
 def test_editing_the_book_makes_a_new_version_and_old_moments_keep_their_meaning(
-    session: Session, make_client  # type: ignore[no-untyped-def]
+    session: Session, make_client: ClientFactory
 ) -> None:
     school = make_school(session)
     admin = make_person(session, school, [Role.admin])
@@ -55,12 +73,25 @@ def test_editing_the_book_makes_a_new_version_and_old_moments_keep_their_meaning
     obs = make_observation(session, school, coach, teacher)
     make_moment(session, obs, code=key)
 
-    codebook.rename_code(session, school_id=school.id, by=admin.id, key=key,
-                         label="Nieuwe naam", description="Een nieuwe omschrijving van deze code.")
+    codebook.rename_code(
+        session,
+        school_id=school.id,
+        by=admin.id,
+        key=key,
+        label="Nieuwe naam",
+        description="Een nieuwe omschrijving van deze code.",
+    )
     codebook.set_retired(session, school_id=school.id, by=admin.id, key=key, retired=True)
-    codebook.add_code(session, school_id=school.id, by=admin.id, key="lud-p-eigen-code",
-                      family="ludificering", kind="productieve-reflex", label="Eigen code",
-                      description="Een code die deze school zelf toevoegde.")
+    codebook.add_code(
+        session,
+        school_id=school.id,
+        by=admin.id,
+        key="lud-p-eigen-code",
+        family="ludificering",
+        kind="productieve-reflex",
+        label="Eigen code",
+        description="Een code die deze school zelf toevoegde.",
+    )
     current = codebook.current_version(session, school.id)
     assert current.number == 4
     codes = {c.key: c for c in codebook.codes_of(session, current.id)}
@@ -73,8 +104,9 @@ def test_editing_the_book_makes_a_new_version_and_old_moments_keep_their_meaning
     assert [m["code"] for m in detail["moments"]] == [key]
     assert key in codebook.known_keys(session, school.id)
     # A retired key stays known: a tablet with an older book may still send it.
-    moment = client.post(f"/api/observations/{obs.id}/moments",
-                         json={"code": key, "offset_ms": 1000})
+    moment = client.post(
+        f"/api/observations/{obs.id}/moments", json={"code": key, "offset_ms": 1000}
+    )
     assert moment.status_code == 201
 
 
@@ -82,17 +114,40 @@ def test_a_key_can_never_be_reused_for_another_meaning(session: Session) -> None
     school = make_school(session)
     key = codebook.default_book()["codes"][0]["key"]
     with pytest.raises(Invalid, match="al in gebruik"):
-        codebook.add_code(session, school_id=school.id, by=None, key=key, family="ludificering",
-                          kind="signaal", label="Iets anders", description="Iets heel anders.")
+        codebook.add_code(
+            session,
+            school_id=school.id,
+            by=None,
+            key=key,
+            family="ludificering",
+            kind="signaal",
+            label="Iets anders",
+            description="Iets heel anders.",
+        )
     with pytest.raises(Invalid):
-        codebook.add_code(session, school_id=school.id, by=None, key="Met Spaties!",
-                          family="ludificering", kind="signaal", label="X", description="Y.")
+        codebook.add_code(
+            session,
+            school_id=school.id,
+            by=None,
+            key="Met Spaties!",
+            family="ludificering",
+            kind="signaal",
+            label="X",
+            description="Y.",
+        )
 
 
 def test_codebooks_are_per_school(session: Session) -> None:
     a, b = make_school(session), make_school(session)
-    codebook.add_code(session, school_id=a.id, by=None, key="suc-p-alleen-a",
-                      family="succeservaringen", kind="productieve-reflex", label="Alleen A",
-                      description="Bestaat alleen bij school A.")
+    codebook.add_code(
+        session,
+        school_id=a.id,
+        by=None,
+        key="suc-p-alleen-a",
+        family="succeservaringen",
+        kind="productieve-reflex",
+        label="Alleen A",
+        description="Bestaat alleen bij school A.",
+    )
     assert "suc-p-alleen-a" in codebook.known_keys(session, a.id)
     assert "suc-p-alleen-a" not in codebook.known_keys(session, b.id)

@@ -53,7 +53,9 @@ def _tables(url: str) -> set[str]:
         engine.dispose()
 
 
-def test_upgrade_downgrade_upgrade_leaves_the_schema_equal_to_the_models(empty_database: str) -> None:
+def test_upgrade_downgrade_upgrade_leaves_the_schema_equal_to_the_models(
+    empty_database: str,
+) -> None:
     config = db.alembic_config(empty_database)
     command.upgrade(config, "head")
     assert _differences(empty_database) == []

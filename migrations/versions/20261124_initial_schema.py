@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 16:00:58.478999
+Create Date: 2026-11-24 16:48:28.682481
 """
 
 from collections.abc import Sequence
@@ -156,6 +156,7 @@ def upgrade() -> None:
         sa.Column("is_teacher", sa.Boolean(), nullable=False),
         sa.Column("is_development_group", sa.Boolean(), nullable=False),
         sa.Column("is_admin", sa.Boolean(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", app.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
