@@ -44,7 +44,9 @@ _ROLE_ACTIONS: dict[Action, set[Role]] = {
 }
 
 
-def visible_observations(actor: Actor) -> SelectOfScalar[Observation]:
+def visible_observations(
+    actor: Actor, *, include_deleted: bool = False
+) -> SelectOfScalar[Observation]:
     if actor.school is None:
         return select(Observation).where(sa.false())
     me = actor.person.id
@@ -59,7 +61,7 @@ def visible_observations(actor: Actor) -> SelectOfScalar[Observation]:
     )
     return select(Observation).where(
         Observation.school_id == actor.school.id,
-        col(Observation.deleted_at).is_(None),
+        sa.true() if include_deleted else col(Observation.deleted_at).is_(None),
         sa.or_(
             col(Observation.observer_id) == me,
             col(Observation.observed_teacher_id) == me,

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from app import auth, codebook, observations, people
+from app import auth, codebook, observations, people, sync
 from app.auth import CurrentActor, SchoolActor
 from app.db import SessionDep
 from app.models import (
@@ -303,3 +303,24 @@ def delete_moment(
         session, actor=actor, observation_id=observation_id, moment_id=moment_id
     )
     return Response(status_code=204)
+
+
+# --- sync ----------------------------------------------------------------------------------------
+
+
+@api.post("/sync/push", tags=["sync"], responses={**ERRORS, 426: {"model": ErrorOut}})
+def sync_push(body: sync.PushIn, actor: SchoolActor, session: SessionDep) -> sync.PushOut:
+    """Send the tablet's outbox. One result per mutation, in order; the batch stops at a gap
+    in ``seq`` and says which seq the server expects. See docs/sync.md."""
+    return sync.push(session, actor=actor, batch=body)
+
+
+@api.get("/sync/pull", tags=["sync"], responses=ERRORS)
+def sync_pull(
+    actor: SchoolActor,
+    session: SessionDep,
+    cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> sync.PullOut:
+    """Every change you may see after ``cursor``, tombstones included, oldest first."""
+    return sync.pull(session, actor=actor, cursor=cursor, limit=limit)

@@ -26,9 +26,10 @@ from typing import Annotated
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session, col, delete, select
 
-from app.db import SessionDep, new_session
+from app.db import new_session
 from app.errors import Forbidden, Invalid, NotAuthenticated, TooManyAttempts
 from app.i18n import _
 from app.models import AuthSession, LoginThrottle, Membership, Person, Role, School, utcnow
@@ -215,9 +216,16 @@ class Actor:
         return role in self.roles
 
 
-def _resolve(request: Request, session: Session) -> Actor | None:
-    token = request.cookies.get(SESSION_COOKIE)
-    return _resolve_token(session, token) if token else None
+def _resolve(token: str | None) -> Actor | None:
+    """Who is asking, read in a short session of its own. The request's session may be a
+    write session, which on SQLite takes the write lock at its first statement: finding out
+    who is asking must not hold that lock, nor wait for it."""
+    if not token:
+        return None
+    with new_session() as session:
+        actor = _resolve_token(session, token)
+        session.commit()
+    return actor
 
 
 def _resolve_token(session: Session, token: str) -> Actor | None:
@@ -307,16 +315,17 @@ async def _check_csrf(request: Request, actor: Actor) -> None:
         )
 
 
-async def optional_actor(request: Request, session: SessionDep) -> Actor | None:
-    actor = _resolve(request, session)
+async def optional_actor(request: Request) -> Actor | None:
+    # Database work runs in the thread pool, never on the event loop.
+    actor = await run_in_threadpool(_resolve, request.cookies.get(SESSION_COOKIE))
     if actor is not None:
         await _check_csrf(request, actor)
     request.state.actor = actor
     return actor
 
 
-async def current_actor(request: Request, session: SessionDep) -> Actor:
-    actor = await optional_actor(request, session)
+async def current_actor(request: Request) -> Actor:
+    actor = await optional_actor(request)
     if actor is None:
         raise NotAuthenticated(_("Je bent niet (meer) ingelogd. Log opnieuw in."))
     return actor

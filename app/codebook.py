@@ -99,19 +99,26 @@ def codes_of(session: Session, version_id: uuid.UUID) -> list[Code]:
 
 def known_keys(session: Session, school_id: uuid.UUID) -> set[str]:
     """Every key in any version of the school's book: a tablet with an older copy may still
-    send a code that has since been retired, and it keeps its meaning."""
-    rows = session.exec(
-        select(Code.key)
-        .join(CodebookVersion, col(Code.version_id) == CodebookVersion.id)
-        .where(CodebookVersion.school_id == school_id)
-        .distinct()
-    )
-    return set(rows)
+    send a code that has since been retired, and it keeps its meaning.
+
+    Kept for the life of the session (one request, or one sync batch of hundreds of moments);
+    a new version in the same session clears it."""
+    cache: dict[uuid.UUID, set[str]] = session.info.setdefault("known_keys", {})
+    if school_id not in cache:
+        rows = session.exec(
+            select(Code.key)
+            .join(CodebookVersion, col(Code.version_id) == CodebookVersion.id)
+            .where(CodebookVersion.school_id == school_id)
+            .distinct()
+        )
+        cache[school_id] = set(rows)
+    return cache[school_id]
 
 
 def _new_version(
     session: Session, school_id: uuid.UUID, by: uuid.UUID | None, note: str
 ) -> tuple[CodebookVersion, list[Code]]:
+    session.info.pop("known_keys", None)
     old = current_version(session, school_id)
     version = CodebookVersion(
         school_id=school_id,

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, delete, select
 from app import auth, codebook, schools
 from app.db import session_scope
 from app.models import (
+    Change,
     CodeKind,
     LoginThrottle,
     Membership,
@@ -31,6 +32,7 @@ from app.models import (
     Person,
     Reflection,
     School,
+    SchoolCounter,
     Semester,
     Share,
     Target,
@@ -391,6 +393,17 @@ def _pick(rng: random.Random, options: list[Any], weights: list[float]) -> Any:
 # --- the build ---------------------------------------------------------------------------------
 
 
+def _change_rows(
+    school_id: uuid.UUID, records: list[tuple[str, uuid.UUID, uuid.UUID]]
+) -> tuple[list[Change], SchoolCounter]:
+    """Number every demo record as a change, so tablets pull the demo like any other data."""
+    rows = [
+        Change(school_id=school_id, seq=i, entity=entity, entity_id=eid, observation_id=oid)
+        for i, (entity, eid, oid) in enumerate(records, start=1)
+    ]
+    return rows, SchoolCounter(school_id=school_id, value=len(rows))
+
+
 def build(today: date | None = None) -> str:
     """Create or refresh "Demo College"; returns a short summary for the command line."""
     tz = get_settings().tz
@@ -467,6 +480,7 @@ class _Builder:
         s.add_all(reflections)
         s.add_all(shares)
         s.flush()
+        self._number_changes(lessons, reflections)
 
         counts = Counter(lesson.semester for lesson in lessons)
         moments = sum(1 for lesson in lessons for m in lesson.moments if m.deleted_at is None)
@@ -611,6 +625,20 @@ class _Builder:
             ]
             return self.teachers[rng.choice(colleagues)]
         return self.coaches[0] if rng.random() < 0.55 else self.coaches[1]
+
+    def _number_changes(self, lessons: list[Any], reflections: list[Reflection]) -> None:
+        records: list[tuple[str, uuid.UUID, uuid.UUID]] = []
+        for lesson in lessons:
+            if lesson.observation is None:
+                continue
+            oid = lesson.observation.id
+            records.append(("observation", oid, oid))
+            records += [("moment", m.id, oid) for m in lesson.moments]
+        records += [("reflection", r.id, r.observation_id) for r in reflections]
+        rows, counter = _change_rows(self.school.id, records)
+        self.session.add_all(rows)
+        self.session.add(counter)
+        self.session.flush()
 
     def _observations(self, lessons: list[_Lesson]) -> None:
         rng = self.rng

@@ -344,6 +344,53 @@ class LoginThrottle(SQLModel, table=True):
     blocked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+# --- sync ---------------------------------------------------------------------------------------
+
+
+class SchoolCounter(SQLModel, table=True):
+    """The school's change counter. Every change takes the next value in the transaction that
+    makes the change, so values become visible in commit order (a database sequence may not)."""
+
+    school_id: uuid.UUID = Field(foreign_key="school.id", primary_key=True, ondelete="CASCADE")
+    value: int = Field(default=0, sa_type=sa.BigInteger)
+
+
+class Change(SQLModel, table=True):
+    """One entry per change to a synced record, numbered by the school's counter: what a
+    tablet pulls after its cursor. The record's current state is read when pulled."""
+
+    school_id: uuid.UUID = Field(foreign_key="school.id", primary_key=True, ondelete="CASCADE")
+    seq: int = Field(primary_key=True, sa_type=sa.BigInteger)
+    entity: str = Field(max_length=20)
+    entity_id: uuid.UUID
+    observation_id: uuid.UUID = Field(index=True)
+
+
+class SyncDevice(SQLModel, table=True):
+    """A tablet (one browser profile) of one person, and the last mutation it had applied."""
+
+    id: uuid.UUID = Field(primary_key=True)
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    last_seq: int = Field(default=0, sa_type=sa.BigInteger)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_push_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SyncMutation(SQLModel, table=True):
+    """Every mutation a device pushed, by (device, seq): the primary key absorbs a repeat, and
+    the stored outcome answers it. Conflicting and rejected writes keep their data for review."""
+
+    device_id: uuid.UUID = Field(foreign_key="syncdevice.id", primary_key=True, ondelete="CASCADE")
+    seq: int = Field(primary_key=True, sa_type=sa.BigInteger)
+    type: str = Field(max_length=30)
+    record_id: uuid.UUID
+    status: str = Field(max_length=12)
+    reason: str = Field(default="", max_length=500)
+    version: int | None = None
+    data: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 # --- API shapes -----------------------------------------------------------------------------
 
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)

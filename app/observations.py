@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from app import codebook, people
+from app import changelog, codebook, people
 from app.access import Action, authorize, can, get_observation, visible_observations
 from app.auth import Actor
 from app.errors import Conflict, Invalid, NotFound
@@ -44,6 +44,11 @@ MAX_LESSON = timedelta(hours=12)
 
 def _insert_once(session: Session, record: Any) -> Any | None:
     """Insert; return None if it went in, or the stored record if the id was taken."""
+    # A record this session already holds (an earlier mutation of the same sync batch) cannot
+    # be added again under the same key: SQLAlchemy refuses before the database can.
+    cached = session.identity_map.get(session.identity_key(type(record), record.id))
+    if cached is not None:
+        return cached
     try:
         with session.begin_nested():
             session.add(record)
@@ -54,6 +59,24 @@ def _insert_once(session: Session, record: Any) -> Any | None:
         if existing is None:  # the clash was some other constraint
             raise
         return existing
+
+
+def _changed(
+    session: Session, obs: Observation, entity: str, entity_id: uuid.UUID, commit: bool
+) -> None:
+    """Number the change for sync in the same transaction, then commit unless the caller (a
+    sync batch) commits for it."""
+    changelog.record(
+        session,
+        school_id=obs.school_id,
+        entity=entity,
+        entity_id=entity_id,
+        observation_id=obs.id,
+    )
+    if commit:
+        session.commit()
+    else:
+        session.flush()
 
 
 def _check_codes(session: Session, school_id: uuid.UUID, keys: list[str]) -> None:
@@ -72,7 +95,9 @@ def _check_times(started_at: datetime, ended_at: datetime | None) -> None:
         raise Invalid(_("Het einde van de les ligt voor het begin of meer dan 12 uur erna."))
 
 
-def create(session: Session, *, actor: Actor, data: ObservationCreate) -> tuple[Observation, bool]:
+def create(
+    session: Session, *, actor: Actor, data: ObservationCreate, commit: bool = True
+) -> tuple[Observation, bool]:
     """Returns the observation and whether it was new."""
     authorize(actor, Action.observe)
     assert actor.school is not None
@@ -106,7 +131,7 @@ def create(session: Session, *, actor: Actor, data: ObservationCreate) -> tuple[
         if _same_observation(existing, obs):
             return existing, False
         raise Conflict(_("Er bestaat al een observatie met dit id, met andere inhoud."))
-    session.commit()
+    _changed(session, obs, "observation", obs.id, commit)
     return obs, True
 
 
@@ -126,7 +151,12 @@ def _same_observation(a: Observation, b: Observation) -> bool:
 
 
 def update(
-    session: Session, *, actor: Actor, observation_id: uuid.UUID, data: ObservationUpdate
+    session: Session,
+    *,
+    actor: Actor,
+    observation_id: uuid.UUID,
+    data: ObservationUpdate,
+    commit: bool = True,
 ) -> Observation:
     obs = get_observation(session, actor, observation_id)
     changes = data.model_dump(exclude_unset=True)
@@ -167,7 +197,7 @@ def update(
     obs.version += 1
     obs.updated_at = utcnow()
     session.add(obs)
-    session.commit()
+    _changed(session, obs, "observation", obs.id, commit)
     return obs
 
 
@@ -177,14 +207,19 @@ def delete(session: Session, *, actor: Actor, observation_id: uuid.UUID) -> None
     obs.deleted_at = utcnow()
     obs.version += 1
     session.add(obs)
-    session.commit()
+    _changed(session, obs, "observation", obs.id, True)
 
 
 # --- moments -----------------------------------------------------------------------------------
 
 
 def add_moment(
-    session: Session, *, actor: Actor, observation_id: uuid.UUID, data: MomentCreate
+    session: Session,
+    *,
+    actor: Actor,
+    observation_id: uuid.UUID,
+    data: MomentCreate,
+    commit: bool = True,
 ) -> tuple[Moment, bool]:
     obs = get_observation(session, actor, observation_id)
     authorize(actor, Action.edit_observation, obs)
@@ -216,22 +251,30 @@ def add_moment(
         if all(str(getattr(existing, f)) == str(getattr(moment, f)) for f in fields):
             return existing, False
         raise Conflict(_("Er bestaat al een moment met dit id, met andere inhoud."))
-    session.commit()
+    _changed(session, obs, "moment", moment.id, commit)
     return moment, True
 
 
 def delete_moment(
-    session: Session, *, actor: Actor, observation_id: uuid.UUID, moment_id: uuid.UUID
-) -> None:
+    session: Session,
+    *,
+    actor: Actor,
+    observation_id: uuid.UUID,
+    moment_id: uuid.UUID,
+    commit: bool = True,
+) -> bool:
+    """Tombstone a moment; returns False when it was already deleted."""
     obs = get_observation(session, actor, observation_id)
     authorize(actor, Action.edit_observation, obs)
     moment = session.get(Moment, moment_id)
     if moment is None or moment.observation_id != obs.id:
         raise NotFound(_("Dit moment bestaat niet."))
-    if moment.deleted_at is None:
-        moment.deleted_at = utcnow()
-        session.add(moment)
-        session.commit()
+    if moment.deleted_at is not None:
+        return False
+    moment.deleted_at = utcnow()
+    session.add(moment)
+    _changed(session, obs, "moment", moment.id, commit)
+    return True
 
 
 def moments_of(session: Session, observation_id: uuid.UUID) -> list[Moment]:

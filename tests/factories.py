@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app import auth, schools
+from app import auth, changelog, schools
 from app.models import Membership, Moment, Observation, Person, Role, School, Team, TeamMember
 
 PASSWORD = "wachtwoord-voor-tests"
@@ -88,6 +88,9 @@ def make_observation(
         **fields,
     )
     session.add(obs)
+    changelog.record(
+        session, school_id=school.id, entity="observation", entity_id=obs.id, observation_id=obs.id
+    )
     session.commit()
     return obs
 
@@ -109,6 +112,13 @@ def make_moment(
         **fields,
     )
     session.add(moment)
+    changelog.record(
+        session,
+        school_id=obs.school_id,
+        entity="moment",
+        entity_id=moment.id,
+        observation_id=obs.id,
+    )
     session.commit()
     return moment
 

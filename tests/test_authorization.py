@@ -339,7 +339,28 @@ MATRIX: dict[str, list[Entry]] = {
             TARGET_RECORDS, by_relation({"observer": 204}), on_record("DELETE", "/moments/{moment}")
         )
     ],
+    # Sync answers 200 to anyone logged in; each mutation is authorized on its own (see
+    # test_a_pushed_moment_is_applied_only_for_the_observer below), and pull shows only what
+    # the person may see (test_pull_shows_exactly_what_the_list_shows).
+    "POST /api/sync/push": [
+        Entry(TARGET_RECORDS, everyone(200), lambda w, s, role, target: push_moment(w, s, target))
+    ],
+    "GET /api/sync/pull": [Entry(("my_school",), everyone(200), plain("GET", "/api/sync/pull"))],
 }
+
+
+def push_moment(w: World, s: Session, target: str, obs: Observation | None = None) -> Request:
+    if obs is None:
+        obs, _moment = make_record(s, w, RECORDS[target])
+    mutation = {
+        "seq": 1,
+        "type": "moment.add",
+        "id": str(uuid.uuid4()),
+        "base_version": None,
+        "data": {"observation_id": str(obs.id), "code": CODE, "offset_ms": 1000},
+    }
+    body = {"device_id": str(uuid.uuid4()), "schema_version": 1, "mutations": [mutation]}
+    return Request("POST", "/api/sync/push", body)
 
 
 @dataclass(frozen=True)
@@ -645,3 +666,37 @@ def test_the_observed_teacher_sees_every_moment_and_the_count_agrees(
         .where(Moment.observation_id == obs_id, col(Moment.deleted_at).is_(None))
     ).one()
     assert body["moment_count"] == len(body["moments"]) == stored == 2
+
+
+@pytest.mark.parametrize("target", TARGET_RECORDS)
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "anonymous"])
+def test_a_pushed_moment_is_applied_only_for_the_observer(
+    role: str, target: str, world: World, session: Session
+) -> None:
+    obs, _moment = make_record(session, world, RECORDS[target])
+    before = _state(session, f"/api/observations/{obs.id}")
+    req = push_moment(world, session, target, obs)
+    response = world.clients[role].post(req.url, json=req.json)
+    assert response.status_code == 200, response.text
+    [result] = response.json()["results"]
+    if relation(role, RECORDS[target]) == "observer":
+        assert result["status"] == "applied"
+        assert _state(session, f"/api/observations/{obs.id}") != before
+    else:
+        assert result["status"] == "rejected" and result["reason"]
+        assert _state(session, f"/api/observations/{obs.id}") == before
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "anonymous"])
+def test_pull_shows_exactly_what_the_list_shows(
+    role: str, populated: tuple[World, dict[str, uuid.UUID]]
+) -> None:
+    w, _records = populated
+    client = w.clients[role]
+    pulled = client.get("/api/sync/pull", params={"cursor": 0, "limit": 1000}).json()
+    live = {
+        uuid.UUID(c["id"])
+        for c in pulled["changes"]
+        if c["entity"] == "observation" and not c["deleted"]
+    }
+    assert live == visible_by_list(client)

@@ -389,3 +389,19 @@ def test_notes_and_summaries_carry_no_first_names(session: Session) -> None:
     for text in texts:
         words = set(re.findall(r"[A-ZÀ-Ý][\wÀ-ÿ]*", text))
         assert not words & names, text
+
+
+def test_a_tablet_pulls_the_demo_lessons_it_may_see(make_client: Callable[[], TestClient]) -> None:
+    demo.build()
+    coach = make_client()
+    _log_in(lambda: coach, "coach@demo.example")
+    listed = {o["id"] for o in coach.get("/api/observations", params={"limit": 500}).json()}
+    changes, cursor, more = [], 0, True
+    while more:
+        page = coach.get("/api/sync/pull", params={"cursor": cursor, "limit": 1000}).json()
+        changes += page["changes"]
+        cursor, more = page["cursor"], page["has_more"]
+    observations = {c["id"] for c in changes if c["entity"] == "observation" and not c["deleted"]}
+    assert listed and observations == listed
+    moments = [c for c in changes if c["entity"] == "moment"]
+    assert len(moments) >= 10 * len(listed)

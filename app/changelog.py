@@ -1,0 +1,56 @@
+"""Numbering changes for sync.
+
+Each change to an observation, moment, reflection or share takes the next number of its
+school's counter, in the same transaction as the change itself. The counter is a row that the
+transaction updates, so a second writer in the same school waits for the first to commit:
+numbers become visible in the order they were handed out, and a tablet that has read up to
+number N has seen every change numbered N or lower.
+"""
+
+import uuid
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from app.models import Change, SchoolCounter
+
+
+def next_seq(session: Session, school_id: uuid.UUID) -> int:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = SchoolCounter.__table__  # type: ignore[attr-defined]
+    stmt = (
+        insert(table)
+        .values(school_id=school_id, value=1)
+        .on_conflict_do_update(index_elements=["school_id"], set_={"value": table.c.value + 1})
+        .returning(table.c.value)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def record(
+    session: Session,
+    *,
+    school_id: uuid.UUID,
+    entity: str,
+    entity_id: uuid.UUID,
+    observation_id: uuid.UUID,
+) -> int:
+    seq = next_seq(session, school_id)
+    session.add(
+        Change(
+            school_id=school_id,
+            seq=seq,
+            entity=entity,
+            entity_id=entity_id,
+            observation_id=observation_id,
+        )
+    )
+    return seq
+
+
+def current(session: Session, school_id: uuid.UUID) -> int:
+    row = session.get(SchoolCounter, school_id)
+    if row is not None:
+        session.refresh(row)  # the counter moves under us; never trust a cached value
+    return row.value if row else 0

@@ -1,0 +1,477 @@
+"""Offline sync: the server side of the protocol in docs/sync.md.
+
+push: a device sends its outbox, mutations numbered by a per-device sequence. The whole batch
+is one transaction: each mutation's effect, the change number it gets, its outcome row
+(device, seq) and the device's last applied seq commit together, or not at all. The device's
+row is locked for the batch, so two copies of one batch racing each other are applied once:
+the second waits, then finds every seq already done and answers "duplicate" from the stored
+outcome. The primary key on (device, seq) backs that up.
+
+Outcomes: applied; duplicate (a repeat of something already done); conflict (the record
+exists with other content, or changed since the device's base version: the losing write is
+kept in the outcome row); rejected (invalid or not allowed: kept with its reason). Every
+outcome counts as processed, so nothing blocks the queue behind it.
+
+pull: every change after the device's cursor that the person may see now, with the record's
+current state, tombstones included. A cursor ahead of the school's counter (a restored
+database) gets a full snapshot with ``reset``.
+"""
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from app import changelog, observations
+from app.access import Action, authorize, get_observation, visible_observations
+from app.auth import Actor
+from app.errors import Conflict, DomainError, Forbidden, Invalid
+from app.i18n import _
+from app.models import (
+    REFLECTION_MAX,
+    Change,
+    Input,
+    Moment,
+    MomentCreate,
+    Observation,
+    ObservationCreate,
+    ObservationStatus,
+    ObservationUpdate,
+    Reflection,
+    Share,
+    SyncDevice,
+    SyncMutation,
+    utcnow,
+)
+
+SCHEMA_VERSIONS = {1}
+MAX_BATCH = 500
+MutationType = Literal["observation.put", "moment.add", "moment.delete", "reflection.put"]
+
+
+class MutationIn(BaseModel):
+    seq: int = Field(ge=1, le=2**62)
+    type: MutationType
+    id: uuid.UUID
+    base_version: int | None = Field(default=None, ge=0)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class PushIn(BaseModel):
+    device_id: uuid.UUID
+    schema_version: int
+    mutations: list[MutationIn] = Field(max_length=MAX_BATCH)
+
+
+class MutationResult(BaseModel):
+    seq: int
+    status: Literal["applied", "duplicate", "conflict", "rejected"]
+    version: int | None = None
+    reason: str = ""
+
+
+class PushOut(BaseModel):
+    results: list[MutationResult]
+    expected_seq: int | None = Field(
+        default=None, description="Set when the batch stopped at a gap: the seq the server expects."
+    )
+
+
+class ChangeOut(BaseModel):
+    seq: int
+    entity: Literal["observation", "moment", "reflection"]
+    id: uuid.UUID
+    deleted: bool
+    data: dict[str, Any] | None
+
+
+class PullOut(BaseModel):
+    changes: list[ChangeOut]
+    cursor: int
+    has_more: bool
+    reset: bool = False
+    school_id: uuid.UUID
+
+
+# --- the data of each mutation type ---------------------------------------------------------------
+
+
+class ObservationData(Input):
+    observed_teacher_id: uuid.UUID
+    group_label: str = Field(default="", max_length=40)
+    subject: str = Field(default="", max_length=60)
+    started_at: datetime
+    ended_at: datetime | None = None
+    status: ObservationStatus = ObservationStatus.in_progress
+    summary: str = Field(default="", max_length=4000)
+    focus_codes: list[str] = Field(default_factory=list, max_length=40)
+    phases: list[str] | None = Field(default=None, max_length=12)
+
+
+class MomentData(MomentCreate):
+    observation_id: uuid.UUID
+
+
+class MomentDeleteData(Input):
+    observation_id: uuid.UUID | None = None
+
+
+class ReflectionData(Input):
+    observation_id: uuid.UUID
+    dominant_mechanism: str = Field(default="", max_length=REFLECTION_MAX)
+    zones: str = Field(default="", max_length=REFLECTION_MAX)
+    next_step: str = Field(default="", max_length=REFLECTION_MAX)
+
+
+class Outcome(Exception):
+    """How a mutation ended, when it did not simply apply."""
+
+    def __init__(self, status: str, reason: str = "", version: int | None = None):
+        super().__init__(reason)
+        self.status, self.reason, self.version = status, reason, version
+
+
+def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        from app.main import describe_validation_error
+
+        reasons = [describe_validation_error(dict(err)) for err in e.errors()[:3]]
+        raise Invalid(" ".join(reasons)) from None
+
+
+def _put_observation(session: Session, actor: Actor, m: MutationIn) -> int:
+    data: ObservationData = _parse(ObservationData, m.data)
+    existing = session.get(Observation, m.id)
+    if existing is None:
+        if m.base_version not in (None, 0):
+            raise Outcome("conflict", _("Deze observatie bestaat niet (meer) op de server."))
+        obs, _new = observations.create(
+            session,
+            actor=actor,
+            data=ObservationCreate(id=m.id, **data.model_dump()),
+            commit=False,
+        )
+        return obs.version
+    obs = get_observation(session, actor, m.id)
+    authorize(actor, Action.edit_observation, obs)
+    if obs.observed_teacher_id != data.observed_teacher_id:
+        raise Outcome("conflict", _("De geobserveerde docent van een observatie verandert niet."))
+    fields = data.model_dump(
+        include={"group_label", "subject", "ended_at", "status", "summary", "focus_codes"}
+    )
+    same = all(getattr(obs, k) == v for k, v in fields.items())
+    if m.base_version is None or m.base_version != obs.version:
+        if same:
+            raise Outcome("duplicate", version=obs.version)
+        raise Outcome(
+            "conflict",
+            _(
+                "Iemand anders heeft deze observatie intussen aangepast (versie {v}).",
+                v=obs.version,
+            ),
+            obs.version,
+        )
+    if same:
+        return obs.version
+    updated = observations.update(
+        session,
+        actor=actor,
+        observation_id=obs.id,
+        data=ObservationUpdate(**fields, version=m.base_version),
+        commit=False,
+    )
+    return updated.version
+
+
+def _add_moment(session: Session, actor: Actor, m: MutationIn) -> int:
+    data: MomentData = _parse(MomentData, m.data)
+    payload = data.model_dump(exclude={"observation_id", "id"})
+    try:
+        _moment, new = observations.add_moment(
+            session,
+            actor=actor,
+            observation_id=data.observation_id,
+            data=MomentCreate(id=m.id, **payload),
+            commit=False,
+        )
+    except Conflict as e:
+        raise Outcome("conflict", e.message) from None
+    if not new:
+        raise Outcome("duplicate", version=1)
+    return 1
+
+
+def _delete_moment(session: Session, actor: Actor, m: MutationIn) -> int:
+    moment = session.get(Moment, m.id)
+    if moment is None or moment.school_id != (actor.school.id if actor.school else None):
+        raise Invalid(_("Dit moment bestaat niet op de server."))
+    deleted = observations.delete_moment(
+        session, actor=actor, observation_id=moment.observation_id, moment_id=m.id, commit=False
+    )
+    if not deleted:
+        raise Outcome("duplicate", version=1)
+    return 1
+
+
+def _put_reflection(session: Session, actor: Actor, m: MutationIn) -> int:
+    data: ReflectionData = _parse(ReflectionData, m.data)
+    obs = get_observation(session, actor, data.observation_id)
+    authorize(actor, Action.reflect, obs)
+    texts = data.model_dump(include={"dominant_mechanism", "zones", "next_step"})
+    existing = session.exec(select(Reflection).where(Reflection.observation_id == obs.id)).first()
+    if existing is None:
+        row = Reflection(id=m.id, observation_id=obs.id, author_id=actor.person.id, **texts)
+        stored = observations._insert_once(session, row)
+        if stored is not None:
+            raise Outcome("conflict", _("Deze reflectie bestaat al bij een andere observatie."))
+        observations._changed(session, obs, "reflection", row.id, False)
+        return row.version
+    if existing.id != m.id:
+        raise Outcome(
+            "conflict", _("Er is al een reflectie bij deze les; open die en vul haar aan.")
+        )
+    same = all(getattr(existing, k) == v for k, v in texts.items())
+    if m.base_version != existing.version:
+        if same:
+            raise Outcome("duplicate", version=existing.version)
+        raise Outcome(
+            "conflict",
+            _("Je reflectie is intussen elders aangepast (versie {v}).", v=existing.version),
+            existing.version,
+        )
+    if same:
+        return existing.version
+    existing.sqlmodel_update(texts)
+    existing.version += 1
+    existing.updated_at = utcnow()
+    session.add(existing)
+    observations._changed(session, obs, "reflection", existing.id, False)
+    return existing.version
+
+
+APPLY: dict[str, Callable[[Session, Actor, MutationIn], int]] = {
+    "observation.put": _put_observation,
+    "moment.add": _add_moment,
+    "moment.delete": _delete_moment,
+    "reflection.put": _put_reflection,
+}
+
+
+# --- push ---------------------------------------------------------------------------------------
+
+
+def _lock_device(session: Session, actor: Actor, device_id: uuid.UUID) -> SyncDevice:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = SyncDevice.__table__  # type: ignore[attr-defined]
+    session.execute(
+        insert(table)
+        .values(
+            id=device_id,
+            person_id=actor.person.id,
+            last_seq=0,
+            created_at=utcnow(),
+            last_push_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    device = session.exec(
+        select(SyncDevice).where(SyncDevice.id == device_id).with_for_update()
+    ).one()
+    session.refresh(device)
+    if device.person_id != actor.person.id:
+        raise Forbidden(
+            _("Dit apparaat-id hoort bij een ander account. Log uit en weer in op deze tablet.")
+        )
+    return device
+
+
+def push(session: Session, *, actor: Actor, batch: PushIn) -> PushOut:
+    if batch.schema_version not in SCHEMA_VERSIONS:
+        raise UpgradeRequired(
+            _(
+                "Deze versie van de app is te oud om te synchroniseren. Werk de app bij; "
+                "wat op de tablet staat blijft bewaard."
+            )
+        )
+    device = _lock_device(session, actor, batch.device_id)
+    results: list[MutationResult] = []
+    expected: int | None = None
+    for m in sorted(batch.mutations, key=lambda x: x.seq):
+        if m.seq <= device.last_seq:
+            results.append(_repeat(session, device.id, m.seq))
+            continue
+        if m.seq != device.last_seq + 1:
+            expected = device.last_seq + 1
+            break
+        results.append(_apply(session, actor, device, m))
+        device.last_seq = m.seq
+    device.last_push_at = utcnow()
+    session.add(device)
+    session.commit()
+    return PushOut(results=results, expected_seq=expected)
+
+
+def _repeat(session: Session, device_id: uuid.UUID, seq: int) -> MutationResult:
+    """A seq sent again gets its stored outcome: a conflict or rejection stays one (a retry
+    after a lost answer must not hide it); what was applied is now a duplicate."""
+    done = session.get(SyncMutation, (device_id, seq))
+    if done is None:
+        return MutationResult(seq=seq, status="duplicate")
+    status = done.status if done.status in ("conflict", "rejected") else "duplicate"
+    return MutationResult(seq=seq, status=status, version=done.version, reason=done.reason)
+
+
+def _apply(session: Session, actor: Actor, device: SyncDevice, m: MutationIn) -> MutationResult:
+    status, reason, version = "applied", "", None
+    keep: dict[str, Any] | None = None
+    try:
+        with session.begin_nested():
+            version = APPLY[m.type](session, actor, m)
+    except Outcome as o:
+        status, reason, version = o.status, o.reason, o.version
+        if o.status == "conflict":
+            keep = m.data
+    except DomainError as e:
+        status, reason, keep = "rejected", e.message, m.data
+    session.add(
+        SyncMutation(
+            device_id=device.id,
+            seq=m.seq,
+            type=m.type,
+            record_id=m.id,
+            status=status,
+            reason=reason[:500],
+            version=version,
+            data=keep,
+        )
+    )
+    return MutationResult(seq=m.seq, status=status, version=version, reason=reason)
+
+
+class UpgradeRequired(DomainError):
+    status_code = 426
+    code = "upgrade_required"
+
+
+# --- pull ---------------------------------------------------------------------------------------
+
+
+def _state(entity: str, row: Any) -> dict[str, Any]:
+    data: dict[str, Any] = row.model_dump(mode="json")
+    data.pop("id", None)
+    return data
+
+
+def pull(session: Session, *, actor: Actor, cursor: int, limit: int) -> PullOut:
+    assert actor.school is not None
+    school_id = actor.school.id
+    top = changelog.current(session, school_id)
+    if cursor > top:
+        return _snapshot(session, actor, top)
+    rows = list(
+        session.exec(
+            select(Change)
+            .where(Change.school_id == school_id, col(Change.seq) > cursor)
+            .order_by(col(Change.seq))
+            .limit(limit + 1)
+        )
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    obs_ids = {r.observation_id for r in rows}
+    visible = {
+        o.id: o
+        for o in session.exec(
+            visible_observations(actor, include_deleted=True).where(
+                col(Observation.id).in_(obs_ids)
+            )
+        )
+    }
+    revoked = set(
+        session.exec(
+            select(Share.observation_id).where(
+                col(Share.observation_id).in_(obs_ids),
+                Share.person_id == actor.person.id,
+                col(Share.revoked_at).is_not(None),
+            )
+        )
+    )
+    changes: list[ChangeOut] = []
+    latest: dict[uuid.UUID, int] = {r.entity_id: r.seq for r in rows}
+    for r in rows:
+        if latest[r.entity_id] != r.seq:
+            continue  # a later change in this page carries the current state
+        if r.observation_id not in visible:
+            if r.entity == "observation" and r.observation_id in revoked:
+                changes.append(
+                    ChangeOut(
+                        seq=r.seq, entity="observation", id=r.entity_id, deleted=True, data=None
+                    )
+                )
+            continue
+        changes.append(_change_out(session, r.seq, r.entity, r.entity_id, visible))
+    return PullOut(
+        changes=changes,
+        cursor=rows[-1].seq if rows else cursor,
+        has_more=has_more,
+        school_id=school_id,
+    )
+
+
+def _change_out(
+    session: Session,
+    seq: int,
+    entity: str,
+    entity_id: uuid.UUID,
+    visible: dict[uuid.UUID, Observation],
+) -> ChangeOut:
+    model: Any = {"observation": Observation, "moment": Moment, "reflection": Reflection}[entity]
+    row = visible.get(entity_id) if entity == "observation" else session.get(model, entity_id)
+    if row is None:
+        return ChangeOut(seq=seq, entity=entity, id=entity_id, deleted=True, data=None)
+    deleted = getattr(row, "deleted_at", None) is not None
+    return ChangeOut(
+        seq=seq,
+        entity=entity,
+        id=entity_id,
+        deleted=deleted,
+        data=_state(entity, row),
+    )
+
+
+def _snapshot(session: Session, actor: Actor, top: int) -> PullOut:
+    assert actor.school is not None
+    visible = {o.id: o for o in session.exec(visible_observations(actor))}
+    changes = [_change_out(session, top, "observation", oid, visible) for oid in visible]
+    for moment in session.exec(select(Moment).where(col(Moment.observation_id).in_(list(visible)))):
+        changes.append(
+            ChangeOut(
+                seq=top,
+                entity="moment",
+                id=moment.id,
+                deleted=moment.deleted_at is not None,
+                data=_state("moment", moment),
+            )
+        )
+    for reflection in session.exec(
+        select(Reflection).where(col(Reflection.observation_id).in_(list(visible)))
+    ):
+        changes.append(
+            ChangeOut(
+                seq=top,
+                entity="reflection",
+                id=reflection.id,
+                deleted=False,
+                data=_state("reflection", reflection),
+            )
+        )
+    return PullOut(
+        changes=changes, cursor=top, has_more=False, reset=True, school_id=actor.school.id
+    )
