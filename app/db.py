@@ -41,14 +41,20 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def ensure_sqlite_folder(url: str) -> None:
+    """SQLite makes the file but not its folder (``var/`` on a fresh clone)."""
+    if url.startswith("sqlite") and "///" in url:
+        path = url.split("///", 1)[1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
 def make_engine(url: str) -> sa.Engine:
     url = normalise_url(url)
     if not url.startswith("sqlite"):
         return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
-    path = url.split("///", 1)[1] if "///" in url else ""
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    ensure_sqlite_folder(url)
     engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @sa.event.listens_for(engine, "connect")
@@ -131,6 +137,7 @@ def check_schema_at_head(engine: sa.Engine | None = None) -> None:
 def migrate(url: str | None = None, revision: str = "head") -> None:
     from alembic import command
 
+    ensure_sqlite_folder(url or get_settings().database_url)
     command.upgrade(alembic_config(url), revision)
 
 

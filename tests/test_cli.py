@@ -106,3 +106,17 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "coulisse migrate" in result.stderr
+
+
+def test_migrate_makes_the_folder_of_a_new_sqlite_database(tmp_path: Path) -> None:
+    env = os.environ.copy()
+    env["COULISSE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'var' / 'nieuw.sqlite3'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "migrate"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "var" / "nieuw.sqlite3").exists()
