@@ -59,6 +59,7 @@ class SchoolOut(BaseModel):
     id: uuid.UUID
     name: str
     roles: list[Role]
+    phases: list[str]
 
 
 class TeamOut(BaseModel):
@@ -104,7 +105,9 @@ def me_out(session: SessionDep, actor: auth.Actor) -> MeOut:
         email=actor.person.email,
         current_school_id=actor.school.id if actor.school else None,
         roles=actor.roles,
-        schools=[SchoolOut(id=s.id, name=s.name, roles=m.roles) for m, s in rows],
+        schools=[
+            SchoolOut(id=s.id, name=s.name, roles=m.roles, phases=s.phases) for m, s in rows
+        ],
         teams=[TeamOut(id=t.id, name=t.name) for t in teams],
         csrf_token=actor.auth.csrf_token,
     )

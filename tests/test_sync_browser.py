@@ -239,7 +239,7 @@ def test_a_shared_tablet_never_pushes_one_persons_outbox_under_another_login(
     assert moments_on_server(session, observation_id) == 3
 
 
-def test_an_observation_edited_twice_offline_is_applied_without_a_conflict(
+def test_edits_waiting_unsent_are_merged_and_edits_behind_a_sent_one_chain_their_versions(
     session: Session,
     people: tuple[Person, Person],
     live_server: str,
@@ -257,17 +257,33 @@ def test_an_observation_edited_twice_offline_is_applied_without_a_conflict(
         """,
         observation_id,
     )
+    puts = "return (await db.outbox()).filter((e) => e.type === 'observation.put').length;"
+    assert js(tablet.page, puts) == 1
     tablet.set_offline(False)
     assert js(tablet.page, "return await sync.syncNow();") is True
-    assert js(tablet.page, "return (await db.problems()).length;") == 0
     session.commit()
     observation = session.get(Observation, uuid.UUID(observation_id))
     assert observation is not None
     assert (observation.summary, observation.status, observation.version) == (
         "Rustige les",
         ObservationStatus.ended,
-        3,
+        1,
     )
+
+    # A push takes the next edit and is lost on the way: that edit may no longer change, so a
+    # later edit queues behind it and gets its base version from the first one's answer.
+    tablet.page.route("**/api/sync/push", lambda route: route.abort())
+    js(tablet.page, "await db.putObservation({ id: arg, summary: 'Tweede blik' });", observation_id)
+    assert js(tablet.page, "return await sync.syncNow();") is False
+    js(tablet.page, "await db.putObservation({ id: arg, summary: 'Derde blik' });", observation_id)
+    assert js(tablet.page, puts) == 2
+    tablet.page.unroute("**/api/sync/push")
+    assert js(tablet.page, "return await sync.syncNow();") is True
+    assert js(tablet.page, "return (await db.problems()).length;") == 0
+    assert js(tablet.page, "return (await db.outbox()).length;") == 0
+    session.commit()
+    session.refresh(observation)
+    assert (observation.summary, observation.version) == ("Derde blik", 3)
 
 
 def test_an_unsupported_app_version_keeps_the_outbox_and_asks_for_an_update(
@@ -369,7 +385,8 @@ def test_a_deleted_moment_and_a_twice_edited_reflection_travel_between_tablets(
     reflection = session.exec(
         select(Reflection).where(Reflection.observation_id == uuid.UUID(observation_id))
     ).one()
-    assert (reflection.next_step, reflection.version) == ("Meer wachttijd na een vraag", 2)
+    # Both edits waited unsent on the tablet, so they travelled as one.
+    assert (reflection.next_step, reflection.version) == ("Meer wachttijd na een vraag", 1)
 
 
 def test_a_push_whose_answer_is_lost_is_retried_without_doubling_or_hiding_a_rejection(
@@ -403,3 +420,78 @@ def test_a_push_whose_answer_is_lost_is_retried_without_doubling_or_hiding_a_rej
     assert counts(tablet.page, observation_id)["outbox"] == 0
     problems = js(tablet.page, "return await db.problems();")
     assert [(p["type"], p["data"]["code"]) for p in problems] == [("moment.add", "bestaat-niet")]
+
+
+def test_a_moment_not_yet_sent_is_changed_or_removed_in_place_without_a_gap_in_the_sequence(
+    session: Session,
+    people: tuple[Person, Person],
+    live_server: str,
+    tablets: Callable[[Person], Tablet],
+) -> None:
+    coach, teacher = people
+    tablet = tablets(coach)
+    tablet.set_offline(True)
+    observation_id = record_lesson(tablet.page, teacher, 4)
+    outcome = js(
+        tablet.page,
+        """
+        const [first, second, third] = await db.momentsOf(arg);
+        const edited = await db.editMoment(second.id, { zone: "rood", note: "Lange uitleg" });
+        await db.deleteMoment(third.id);
+        const seqs = (await db.outbox()).map((e) => e.seq);
+        return { same: edited.id === second.id, seqs, next: await db.getMeta("next_seq"),
+                 live: (await db.momentsOf(arg, { withDeleted: true })).length };
+        """,
+        observation_id,
+    )
+    # One observation put and three moment adds, numbered 1..4; the deleted one left no trace.
+    assert outcome == {"same": True, "seqs": [1, 2, 3, 4], "next": 5, "live": 3}
+    tablet.set_offline(False)
+    assert js(tablet.page, "return await sync.syncNow();") is True
+    session.commit()
+    rows = session.exec(
+        select(Moment).where(Moment.observation_id == uuid.UUID(observation_id))
+    ).all()
+    assert len(rows) == 3
+    assert all(m.deleted_at is None for m in rows)
+    assert sorted((m.offset_ms, m.zone, m.note) for m in rows) == [
+        (0, None, ""),
+        (1000, "rood", "Lange uitleg"),
+        (3000, None, ""),
+    ]
+
+
+def test_a_moment_the_server_has_is_changed_by_a_tombstone_and_a_new_moment(
+    session: Session,
+    people: tuple[Person, Person],
+    live_server: str,
+    tablets: Callable[[Person], Tablet],
+) -> None:
+    coach, teacher = people
+    tablet = tablets(coach)
+    observation_id = record_lesson(tablet.page, teacher, 2)
+    assert js(tablet.page, "return await sync.syncNow();") is True
+    new_id = js(
+        tablet.page,
+        """
+        const [first] = await db.momentsOf(arg);
+        const edited = await db.editMoment(first.id, { code: "ver-p-wachttijd-doorvragen",
+                                                       note: "Wacht lang op antwoord" });
+        return edited.id;
+        """,
+        observation_id,
+    )
+    assert js(tablet.page, "return await sync.syncNow();") is True
+    session.commit()
+    rows = session.exec(
+        select(Moment).where(Moment.observation_id == uuid.UUID(observation_id))
+    ).all()
+    live = [m for m in rows if m.deleted_at is None]
+    assert len(rows) == 3
+    assert len(live) == 2
+    replacement = next(m for m in live if str(m.id) == new_id)
+    assert (replacement.code, replacement.offset_ms, replacement.note) == (
+        "ver-p-wachttijd-doorvragen",
+        0,
+        "Wacht lang op antwoord",
+    )

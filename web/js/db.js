@@ -175,15 +175,28 @@ async function enqueue(s, type, id, data, baseVersion) {
   return seq;
 }
 
+// An outbox entry no push has taken yet may still be changed in place: the server has never
+// seen it. `sent_through` is the highest seq a push has taken (see takeOutbox); it is read and
+// written inside the same transactions as the entries, so an entry is either amended before a
+// push reads it, or left alone because a push has it.
+async function unsentEntry(s, id, type) {
+  const taken = (await result(s.meta.get("sent_through")))?.value ?? 0;
+  const entries = await result(s.outbox.index("id").getAll(id));
+  return entries.find((e) => e.type === type && e.seq > taken) ?? null;
+}
+
 // Observations and reflections are versioned (compare-and-set on the server). The base is
 // the last version the server confirmed; a put queued behind another put of the same record
-// gets its base from that one's answer (see acknowledge).
+// gets its base from that one's answer (see acknowledge). A put while an earlier put of the
+// same record still waits unsent is merged into that one: one round trip, the same outcome.
 async function putVersioned(storeName, type, record) {
   return saved(write([storeName, "outbox", "meta"], async (s) => {
     const old = await result(s[storeName].get(record.id));
     const merged = { ...old, ...record, _local: true };
     s[storeName].put(merged);
-    await enqueue(s, type, merged.id, pick(merged, FIELDS[type]), old?.version ?? null);
+    const waiting = await unsentEntry(s, merged.id, type);
+    if (waiting) s.outbox.put({ ...waiting, data: pick(merged, FIELDS[type]) });
+    else await enqueue(s, type, merged.id, pick(merged, FIELDS[type]), old?.version ?? null);
     return merged;
   }));
 }
@@ -214,14 +227,57 @@ export function addMoment(moment) {
   }));
 }
 
-// Moments are append-only: a correction is this tombstone plus a new moment.
+// Moments are append-only on the server. A moment the server has not seen yet (its add still
+// waits unsent) is changed in place, or on deletion removed with its add, the entries behind
+// it moving up one so that the device's sequence keeps no gap. A moment the server may have
+// seen gets a tombstone, plus a new moment carrying the change.
+async function dropUnsent(s, entry) {
+  s.outbox.delete(entry.seq);
+  const later = await result(s.outbox.getAll(IDBKeyRange.lowerBound(entry.seq, true)));
+  for (const next of later) {
+    s.outbox.delete(next.seq);
+    s.outbox.put({ ...next, seq: next.seq - 1 });
+  }
+  const row = await result(s.meta.get("next_seq"));
+  s.meta.put({ key: "next_seq", value: row.value - 1 });
+}
+
 export function deleteMoment(id) {
   return saved(write(["moments", "outbox", "meta"], async (s) => {
     const old = await result(s.moments.get(id));
     if (!old || old.deleted) return false;
+    const waiting = await unsentEntry(s, id, "moment.add");
+    if (waiting) {
+      s.moments.delete(id);
+      await dropUnsent(s, waiting);
+      return true;
+    }
     s.moments.put({ ...old, deleted: true, _local: true });
     await enqueue(s, "moment.delete", id, { observation_id: old.observation_id }, null);
     return true;
+  }));
+}
+
+// Change a moment's code, phase, zone, note or shareability. Resolves with the moment as it
+// now is: the same id when it was changed in place, a new id when it was replaced.
+export function editMoment(id, changes) {
+  return saved(write(["moments", "outbox", "meta"], async (s) => {
+    const old = await result(s.moments.get(id));
+    if (!old || old.deleted) throw new Error("Dit moment bestaat niet meer.");
+    const waiting = await unsentEntry(s, id, "moment.add");
+    if (waiting) {
+      const record = { ...old, ...changes, id, _local: true };
+      s.moments.put(record);
+      s.outbox.put({ ...waiting, data: pick(record, FIELDS["moment.add"]) });
+      return record;
+    }
+    s.moments.put({ ...old, deleted: true, _local: true });
+    await enqueue(s, "moment.delete", id, { observation_id: old.observation_id }, null);
+    const record = { ...old, ...changes, id: crypto.randomUUID(), deleted: false, _local: true,
+                     replaces: id };
+    s.moments.put(record);
+    await enqueue(s, "moment.add", record.id, pick(record, FIELDS["moment.add"]), null);
+    return record;
   }));
 }
 
@@ -244,6 +300,20 @@ export async function momentsOf(observationId, { withDeleted = false } = {}) {
 
 export function outbox(limit = undefined) {
   return read(["outbox"], (s) => result(s.outbox.getAll(null, limit)));
+}
+
+// The next entries to push, in seq order, marked as taken in the same transaction, so that
+// from now on they are never changed in place (see unsentEntry). `cut` may shorten the list.
+export function takeOutbox(limit, cut = (entries) => entries) {
+  return write(["outbox", "meta"], async (s) => {
+    const entries = cut(await result(s.outbox.getAll(null, limit)));
+    if (entries.length > 0) {
+      const taken = (await result(s.meta.get("sent_through")))?.value ?? 0;
+      const last = entries[entries.length - 1].seq;
+      s.meta.put({ key: "sent_through", value: Math.max(taken, last) });
+    }
+    return entries;
+  });
 }
 
 export function problems() {
@@ -304,6 +374,8 @@ export function renumberOutbox(expected) {
     let seq = expected;
     for (const entry of entries) s.outbox.put({ ...entry, seq: seq++ });
     s.meta.put({ key: "next_seq", value: seq });
+    // No push holds any of them now (sync runs under a lock and is between batches).
+    s.meta.put({ key: "sent_through", value: expected - 1 });
   });
 }
 

@@ -77,7 +77,7 @@ export async function identify() {
 async function push(csrf) {
   const device_id = await db.deviceId();
   for (;;) {
-    const entries = batch(await db.outbox(BATCH));
+    const entries = await db.takeOutbox(BATCH, batch);
     if (entries.length === 0) return;
     const mutations = entries.map(({ seq, type, id, base_version, data }) =>
       ({ seq, type, id, base_version, data }));
