@@ -14,6 +14,7 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
 COPY web ./web
+COPY service-worker ./service-worker
 RUN pip install -e . && mkdir -p var && chown coulisse:coulisse var
 
 USER coulisse

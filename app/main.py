@@ -8,19 +8,43 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import db
 from app.api import api, router
 from app.errors import DomainError
 from app.i18n import _
-from app.settings import ROOT, get_settings
+from app.pwa import pwa
+from app.settings import get_settings
 from app.templating import render
 
 log = logging.getLogger("coulisse")
+
+
+class CompressPublic:
+    """Gzip for what holds no secret: the recording screen's files (its budget counts bytes on
+    the wire) and the large API answers it loads. Pages and answers that carry a session's
+    CSRF token stay uncompressed, so that their length can never be used to guess the token
+    (BREACH)."""
+
+    PREFIXES = ("/static/", "/api/codebook", "/api/people", "/api/sync/pull")
+    PATHS = frozenset({"/opnemen", "/offline", "/manifest.webmanifest", "/service-worker.js"})
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=500)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path in self.PATHS or path.startswith(self.PREFIXES):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def wants_json(request: Request) -> bool:
@@ -120,6 +144,7 @@ def create_app(*, check_schema: bool = True) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
+    app.add_middleware(CompressPublic)
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
@@ -194,5 +219,6 @@ def create_app(*, check_schema: bool = True) -> FastAPI:
     from app.pages import pages
 
     app.include_router(pages)
-    app.mount("/static", StaticFiles(directory=ROOT / "web"), name="static")
+    app.include_router(pwa)
+    app.mount("/static", StaticFiles(directory=settings.web_dir), name="static")
     return app

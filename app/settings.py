@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     session_idle_days: int = Field(default=14, ge=1, le=365)
     aggregate_minimum: int = Field(default=5, ge=3)
     timezone: str = "Europe/Amsterdam"
+    # The tablet's files: served under /static, and the shell the service worker keeps offline.
+    web_dir: Path = ROOT / "web"
     # Login throttling: after this many failures, each next attempt waits longer (doubling).
     login_free_failures_per_account: int = 5
     login_free_failures_per_address: int = 30

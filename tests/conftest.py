@@ -7,8 +7,10 @@ each other's rows: each makes its own school, with unique names and addresses, t
 """
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,7 +42,7 @@ os.environ["COULISSE_DATABASE_URL"] = _database_url()
 os.environ.setdefault("COULISSE_SECRET_KEY", "test-only-secret-key-not-for-production-use")
 
 from app import db  # noqa: E402
-from app.settings import get_settings  # noqa: E402
+from app.settings import ROOT, get_settings  # noqa: E402
 
 get_settings.cache_clear()
 db.reset_engine()
@@ -104,9 +106,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(migrated: None) -> Iterator[str]:
-    """The app served by a real uvicorn process on loopback, on the test database."""
+@contextmanager
+def serving(**env: str) -> Iterator[str]:
+    """The app served by a real uvicorn process on loopback, on the test database, with these
+    extra settings in its environment; stopped on leaving."""
     import subprocess
     import sys
     import time
@@ -114,40 +117,54 @@ def live_server(migrated: None) -> Iterator[str]:
     import httpx
 
     port = _free_port()
-    log = open(_tmp / "uvicorn.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.asgi:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=os.environ.copy(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
+    log_path = _tmp / f"uvicorn-{port}.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1",
+             "--port", str(port), "--log-level", "warning"],
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(log_path.read_text())
+            time.sleep(0.05)
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError((_tmp / "uvicorn.log").read_text())
-        time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(migrated: None) -> Iterator[str]:
+    """The app served by a real uvicorn process on loopback, on the test database."""
+    with serving() as url:
+        yield url
+
+
+@pytest.fixture
+def web_copy(tmp_path: Path) -> Path:
+    """A copy of web/ that a test may change (a new version of the app, say)."""
+    copy = tmp_path / "web"
+    shutil.copytree(ROOT / "web", copy)
+    return copy
+
+
+@pytest.fixture
+def server_on_copy(web_copy: Path, migrated: None) -> Iterator[str]:
+    """A live server of its own that serves its static files from `web_copy`."""
+    with serving(COULISSE_WEB_DIR=str(web_copy)) as url:
+        yield url
 
 
 CHROMIUM_ARGS = [
