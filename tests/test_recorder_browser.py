@@ -1,6 +1,7 @@
 """The recorder (/opnemen) in Debian's Chromium at tablet size with touch, against the real
 server: a whole lesson coded offline, through a reload, arrives exactly as it was tapped."""
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -265,9 +266,13 @@ def test_a_session_that_ends_while_offline_keeps_recording_and_asks_for_a_login_
 ) -> None:
     coach, teacher = coach_and_teacher
     page = open_recorder(tablet, live_server, coach)
+    login = page.locator("#status [data-status=login]")
+    expect(page.locator("#status [data-status=idle]")).to_be_visible()
+    expect(login).to_be_hidden()
     tablet.set_offline(True)
     page.select_option("#teacher", str(teacher.id))
     page.tap("[data-action=start]")
+    expect(page.locator("#status [data-status=offline]")).to_be_visible()
     for code in ("suc-s-succes", "bel-s-gezien-erkend", "ver-u-lage-verwachting"):
         page.locator(f"[data-view=all] [data-code='{code}']").tap()
     # The session ends on the server while the tablet is offline.
@@ -281,7 +286,6 @@ def test_a_session_that_ends_while_offline_keeps_recording_and_asks_for_a_login_
 
     tablet.set_offline(False)
     page.tap("[data-action=sync]")
-    login = page.locator("#status [data-status=login]")
     expect(login).to_be_visible(timeout=30000)
     expect(page.locator("#status [data-status=pending]")).to_be_visible()
     session.commit()
@@ -398,3 +402,94 @@ def test_a_new_version_never_reloads_a_running_lesson_and_is_offered_once_it_end
     page.wait_for_function(
         "navigator.serviceWorker.getRegistration().then((r) => r.waiting === null)"
     )
+
+
+def test_the_interval_cue_comes_every_n_minutes_and_keeps_quiet_while_paused(
+    coach_and_teacher: tuple[Person, Person],
+    live_server: str,
+    tablet: BrowserContext,
+) -> None:
+    coach, teacher = coach_and_teacher
+    page = open_recorder(tablet, live_server, coach)
+    page.clock.install()
+    page.reload()
+    page.select_option("#teacher", str(teacher.id))
+    page.check("input[name=cue][value='2']", force=True)
+    page.tap("[data-action=start]")
+    cue = page.locator(".rec-cue")
+    expect(cue).to_have_text("")
+    page.clock.run_for("02:01")
+    expect(cue).to_have_text("Interval 1: codeer wat je nu ziet")
+    page.clock.run_for("00:10")
+    expect(cue).to_have_text("")
+
+    page.tap("[data-action=pause]")
+    expect(page.locator("[data-view=all] [data-code='suc-s-succes']")).to_be_disabled()
+    page.clock.run_for("02:00")
+    expect(cue).to_have_text("")
+    page.tap("[data-action=pause]")  # at 4:11: the interval that ended in the pause is past
+    expect(page.locator("[data-view=all] [data-code='suc-s-succes']")).to_be_enabled()
+    page.clock.run_for("00:30")
+    expect(cue).to_have_text("")
+    page.clock.run_for("01:22")
+    expect(cue).to_have_text("Interval 3: codeer wat je nu ziet")
+    expect(page.locator(".rec-clock")).to_have_text("6:03")
+
+
+def test_corrections_after_the_lesson_reach_the_server_and_unsynced_work_can_be_exported(
+    session: Session,
+    coach_and_teacher: tuple[Person, Person],
+    live_server: str,
+    tablet: BrowserContext,
+) -> None:
+    coach, teacher = coach_and_teacher
+    page = open_recorder(tablet, live_server, coach)
+    page.select_option("#teacher", str(teacher.id))
+    page.tap("[data-action=start]")
+    for code in ("suc-s-succes", "ver-u-lage-verwachting", "lud-s-chillen"):
+        page.locator(f"[data-view=all] [data-code='{code}']").tap()
+    page.tap("[data-action=end]")
+    page.tap("dialog [data-choice=true]")
+    expect(page.locator("[data-moment]")).to_have_count(3)
+
+    def on_server() -> list[tuple[str, bool]]:
+        session.commit()
+        return sorted((m.code, m.deleted_at is None) for m in moments_of(session, teacher))
+
+    poll(lambda: len(on_server()) == 3)
+
+    # Offline: re-tag the second moment with a note, delete the third; both wait, exportable.
+    tablet.set_offline(True)
+    page.locator("[data-moment] [data-action=edit]").nth(1).tap()
+    page.select_option("#edit-code", "ver-p-wachttijd-doorvragen")
+    page.fill("#edit-note", "Wacht vijf tellen na de vraag")
+    page.check("#edit-shareable")
+    page.tap("[data-action=save-moment]")
+    page.locator("[data-moment] [data-action=edit]").nth(2).tap()
+    page.tap("[data-action=delete-moment]")
+    page.tap("dialog [data-choice=true]")
+    expect(page.locator("[data-moment]")).to_have_count(2)
+    expect(page.locator("[data-moment]").nth(1)).to_contain_text("Wacht vijf tellen")
+
+    with page.expect_download() as download:
+        page.tap("[data-action=export]")
+    exported = json.loads(Path(download.value.path()).read_text())
+    assert download.value.suggested_filename.startswith("coulisse-niet-gesynchroniseerd-")
+    assert exported["person"] == str(coach.id)
+    # a tombstone and a new moment for the re-tag, a tombstone for the deletion
+    assert sorted(e["type"] for e in exported["outbox"]) == [
+        "moment.add",
+        "moment.delete",
+        "moment.delete",
+    ]
+
+    tablet.set_offline(False)
+    poll(lambda: len(on_server()) == 4)
+    assert on_server() == [
+        ("lud-s-chillen", False),
+        ("suc-s-succes", True),
+        ("ver-p-wachttijd-doorvragen", True),
+        ("ver-u-lage-verwachting", False),
+    ]
+    retagged = next(m for m in moments_of(session, teacher) if m.code.startswith("ver-p"))
+    assert (retagged.note, retagged.note_shareable) == ("Wacht vijf tellen na de vraag", True)

@@ -47,6 +47,27 @@ def check(page: Page, name: str, width: int, height: int) -> None:
             .map((e) => e.textContent.trim())"""
     )
     assert spilled == [], f"{name} at {width}x{height}: text wider than its box: {spilled}"
+    outside = page.evaluate(
+        """() => [...document.querySelectorAll('.rec-code')]
+            .filter((b) => b.offsetParent !== null)
+            .filter((b) => {
+              const label = b.querySelector('.rec-code-label');
+              const range = document.createRange();
+              range.selectNodeContents(label);
+              return range.getBoundingClientRect().right > b.getBoundingClientRect().right;
+            })
+            .map((b) => b.dataset.code)"""
+    )
+    assert outside == [], f"{name} at {width}x{height}: code labels sticking out: {outside}"
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll('input, select, textarea, button')]
+            .filter((e) => e.offsetParent !== null)
+            .filter((e) => !(e.labels?.length || e.getAttribute('aria-label')
+                             || e.closest('label') || (e.tagName === 'BUTTON'
+                                                       && e.textContent.trim())))
+            .map((e) => e.outerHTML.slice(0, 80))"""
+    )
+    assert unlabelled == [], f"{name}: controls without a label: {unlabelled}"
     if os.environ.get("COULISSE_SCREENSHOTS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"recorder-{name}-{width}x{height}.png"))
@@ -86,6 +107,7 @@ def test_every_recorder_screen_fits_a_tablet(
     for key in FOCUS:
         page.tap(f"[data-focus='{key}']")
     page.check("input[name=cue][value='5']", force=True)
+    page.evaluate("scrollTo(0, 0)")
     check(page, "setup", width, height)
 
     page.tap("[data-action=start]")
@@ -133,6 +155,7 @@ def test_every_recorder_screen_fits_a_tablet(
     )
     page.tap("[data-action=save-summary]")
     expect(page.locator("[data-warning=names]")).to_contain_text("Ayoub")
+    page.evaluate("scrollTo(0, 0)")
     check(page, "review", width, height)
     page.locator("[data-moment] [data-action=edit]").nth(3).tap()
     expect(page.locator("form.rec-editor")).to_be_visible()

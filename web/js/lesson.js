@@ -50,10 +50,12 @@ export async function render(root, { context, book, observation, end }) {
   let cueIndex = null;
   function tick() {
     const elapsed = Date.now() - started;
-    clockEl.textContent = clock(elapsed);
-    if (!ui.cue || ui.paused) return;
+    const text = clock(elapsed);
+    if (clockEl.textContent !== text) clockEl.textContent = text;
+    if (!ui.cue) return;
+    // Intervals that pass during a pause (or before a reload) go by without a cue.
     const index = Math.floor(elapsed / (ui.cue * 60000));
-    if (cueIndex !== null && index > cueIndex) {
+    if (cueIndex !== null && index > cueIndex && !ui.paused) {
       cueEl.textContent = `Interval ${index}: codeer wat je nu ziet`;
       root.classList.add("rec-cueing");
       navigator.vibrate?.(150);
@@ -89,13 +91,16 @@ export async function render(root, { context, book, observation, end }) {
   function codeButton(code) {
     const family = book.families.get(code.family);
     const badge = h("span", { class: "rec-badge", "aria-hidden": "true" });
+    // A long compound word gets a slightly smaller font rather than a break in mid-word.
+    const long = code.label.split(/\s+/u).some((word) => word.length >= 15);
     const button = h("button", {
-      type: "button", class: "rec-code", "data-code": code.key,
+      type: "button", class: long ? "rec-code rec-code-long" : "rec-code", "data-code": code.key,
       style: `--family:${family.colour}`, title: code.description,
       "aria-label": `${code.label} (${family.label}, ${KIND_LABELS[code.kind]})`,
       onclick: () => tap(code, button),
-    }, h("span", { class: "rec-kind", "aria-hidden": "true" }, KIND_MARKS[code.kind]),
-       h("span", { class: "rec-code-label" }, code.label), badge);
+    }, h("span", { class: "rec-code-label" },
+         h("span", { class: "rec-kind", "aria-hidden": "true" }, KIND_MARKS[code.kind]),
+         code.label), badge);
     if (!buttons.has(code.key)) buttons.set(code.key, []);
     buttons.get(code.key).push({ button, badge });
     return button;
@@ -245,7 +250,7 @@ export async function render(root, { context, book, observation, end }) {
   noteField.addEventListener("input", async () => {
     const names = await suspectNames(noteField.value, staff);
     noteWarning.hidden = names.length === 0;
-    noteWarning.textContent = names.length ? warningText(names) : "";
+    noteWarning.textContent = names.length ? warningText(names, { short: true }) : "";
   });
   noteField.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) {
@@ -296,12 +301,12 @@ export async function render(root, { context, book, observation, end }) {
         h("span", { class: "rec-what" },
           h("strong", {}, teacher?.name ?? "Docent"),
           h("span", {}, [observation.group_label, observation.subject].filter(Boolean)
-            .join(" · ")))),
+            .join(" · ")),
+          ui.cue ? h("span", { class: "rec-muted" }, `signaal elke ${ui.cue} min`) : null,
+          cueEl)),
       h("div", { class: "rec-phases", role: "group", "aria-label": "Lesfase" }, phaseButtons)),
     h("div", { class: "rec-tabs" },
       focusCodes.length ? viewFocus : null, viewAll, explainButton,
-      h("span", { class: "rec-cue-slot" }, cueEl,
-        ui.cue ? h("span", { class: "rec-muted" }, `signaal elke ${ui.cue} min`) : null),
       h("div", { class: "rec-lesson-actions" },
         pauseButton,
         h("button", { type: "button", class: "button primary", "data-action": "end",

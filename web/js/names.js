@@ -56,8 +56,9 @@ export async function suspectNames(text, allowed = []) {
   return [...new Set(found)];
 }
 
-export function warningText(words) {
+export function warningText(words, { short = false } = {}) {
   const list = words.map((w) => `‘${w}’`).join(", ");
+  if (short) return `Lijkt een naam te bevatten (${list}): schrijf zonder namen van leerlingen.`;
   return `Deze tekst lijkt een naam te bevatten (${list}). Beschrijf gedrag en mechanismen, ` +
     "geen leerlingen bij naam. Zo'n notitie kan niet gedeeld worden in de coulissen-ruimte.";
 }
