@@ -338,3 +338,20 @@ def test_a_new_version_waits_while_a_lesson_runs_and_takes_over_when_asked(
     cached: Any = page.evaluate("caches.match('/static/js/sync.js').then((r) => r.text())")
     assert "// version two" in cached
     assert page.locator(OFFER).count() == 0
+
+
+@pytest.mark.browser
+def test_a_page_that_loaded_without_the_worker_is_claimed_by_it(
+    live_server: str, contexts: Callable[[], BrowserContext]
+) -> None:
+    page = contexts().new_page()
+    page.goto(f"{live_server}/inloggen")
+    wait_until_controlled(page)
+    # A load that bypasses the worker, as one that started while the worker was activating.
+    fresh = page.context.new_page()
+    cdp = page.context.new_cdp_session(fresh)
+    cdp.send("Network.enable")
+    cdp.send("Network.setBypassServiceWorker", {"bypass": True})
+    response = fresh.goto(f"{live_server}/inloggen")
+    assert response is not None and not response.from_service_worker
+    wait_until_controlled(fresh)

@@ -123,8 +123,8 @@ def poll(check: Callable[[], bool], timeout: float = 15.0) -> None:
 
 
 def code_button(page: Page, code: str) -> Any:
-    view = "focus" if page.locator("[data-view=focus]").is_visible() else "all"
-    return page.locator(f"[data-view={view}] [data-code='{code}']")
+    """The code's button in the view on screen (focus codes are in both views)."""
+    return page.locator(f"[data-code='{code}']:visible")
 
 
 def moments_of(session: Session, teacher: Person) -> list[Moment]:
@@ -267,7 +267,7 @@ def test_a_session_that_ends_while_offline_keeps_recording_and_asks_for_a_login_
     coach, teacher = coach_and_teacher
     page = open_recorder(tablet, live_server, coach)
     login = page.locator("#status [data-status=login]")
-    expect(page.locator("#status [data-status=idle]")).to_be_visible()
+    expect(page.locator("#status [data-status=idle], #status [data-status=synced]")).to_be_visible()
     expect(login).to_be_hidden()
     tablet.set_offline(True)
     page.select_option("#teacher", str(teacher.id))
@@ -275,6 +275,7 @@ def test_a_session_that_ends_while_offline_keeps_recording_and_asks_for_a_login_
     expect(page.locator("#status [data-status=offline]")).to_be_visible()
     for code in ("suc-s-succes", "bel-s-gezien-erkend", "ver-u-lage-verwachting"):
         page.locator(f"[data-view=all] [data-code='{code}']").tap()
+    wait_until_saved(page, 3)
     # The session ends on the server while the tablet is offline.
     session.exec(delete(AuthSession).where(col(AuthSession.person_id) == coach.id))
     session.commit()
@@ -493,3 +494,24 @@ def test_corrections_after_the_lesson_reach_the_server_and_unsynced_work_can_be_
     ]
     retagged = next(m for m in moments_of(session, teacher) if m.code.startswith("ver-p"))
     assert (retagged.note, retagged.note_shareable) == ("Wacht vijf tellen na de vraag", True)
+
+
+def test_a_sync_that_finds_no_network_asks_the_browser_to_wake_it_when_the_network_is_back(
+    coach_and_teacher: tuple[Person, Person],
+    live_server: str,
+    tablet: BrowserContext,
+) -> None:
+    coach, teacher = coach_and_teacher
+    page = open_recorder(tablet, live_server, coach)
+    if not page.evaluate("'SyncManager' in window"):
+        pytest.skip("this Chromium has no Background Sync")
+    tablet.set_offline(True)
+    page.select_option("#teacher", str(teacher.id))
+    page.tap("[data-action=start]")
+    page.tap("[data-action=sync]")
+    page.wait_for_function(
+        """async () => {
+             const registration = await navigator.serviceWorker.getRegistration();
+             return (await registration.sync.getTags()).includes("coulisse-sync");
+           }"""
+    )

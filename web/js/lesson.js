@@ -27,9 +27,13 @@ export async function render(root, { context, book, observation, end }) {
   const teacher = context.teachers.find((t) => t.id === observation.observed_teacher_id);
   const staff = context.teachers.map((t) => t.name).concat(context.me.name);
 
-  const saveUi = (patch) => {
+  // The lesson's screen state (phase, pause, view) shows at once and is kept on the tablet
+  // in its turn in the write queue, so that a reload opens the lesson as it was.
+  const setUi = (patch) => {
     ui = { ...ui, ...patch };
-    return db.setMeta(uiKey, ui);
+    paint();
+    const snapshot = ui;
+    enqueue(() => db.setMeta(uiKey, snapshot));
   };
 
   // Every change goes through the queue, in tap order; a failure is shown, never swallowed.
@@ -68,21 +72,20 @@ export async function render(root, { context, book, observation, end }) {
 
   const pauseButton = h("button", { type: "button", class: "button secondary",
                                     "data-action": "pause", onclick: togglePause });
-  async function togglePause() {
+  function togglePause() {
     if (ui.paused) {
-      await saveUi({ paused: false, paused_at: null,
-                     pauses: [...ui.pauses, { from: ui.paused_at, to: new Date().toISOString() }] });
+      setUi({ paused: false, paused_at: null,
+              pauses: [...ui.pauses, { from: ui.paused_at, to: new Date().toISOString() }] });
     } else {
-      await saveUi({ paused: true, paused_at: new Date().toISOString() });
+      setUi({ paused: true, paused_at: new Date().toISOString() });
     }
-    paint();
   }
 
   // --- phases ------------------------------------------------------------------------------
 
   const phaseButtons = observation.phases.map((phase) =>
     h("button", { type: "button", class: "rec-phase", "data-phase": phase,
-                  onclick: async () => { await saveUi({ phase }); paint(); } }, phase));
+                  onclick: () => setUi({ phase }) }, phase));
 
   // --- codes -------------------------------------------------------------------------------
 
@@ -282,10 +285,10 @@ export async function render(root, { context, book, observation, end }) {
   // --- layout --------------------------------------------------------------------------------
 
   const viewFocus = h("button", { type: "button", class: "rec-tab", "data-action": "view-focus",
-                                  onclick: async () => { await saveUi({ view: "focus" }); paint(); } },
+                                  onclick: () => setUi({ view: "focus" }) },
                       `Focus (${focusCodes.length})`);
   const viewAll = h("button", { type: "button", class: "rec-tab", "data-action": "view-all",
-                                onclick: async () => { await saveUi({ view: "all" }); paint(); } },
+                                onclick: () => setUi({ view: "all" }) },
                     "Alle codes");
   const explainButton = h("button", { type: "button", class: "rec-tab", "data-action": "explain",
                                       title: "Tik daarna op een code om te lezen wat ermee bedoeld wordt",

@@ -27,12 +27,25 @@ export function register() {
   if (!("serviceWorker" in navigator)) return Promise.resolve(null);
   registering ??= navigator.serviceWorker
     .register("/service-worker.js", { scope: "/" })
-    .then((reg) => (registration = reg))
+    .then((reg) => {
+      registration = reg;
+      claimWhenActive();
+      return reg;
+    })
     .catch((error) => {
       console.error("Coulisse: service worker not registered", error);
       return null;
     });
   return registering;
+}
+
+// A page that loaded while the first worker was activating missed that worker's
+// clients.claim() and stays uncontrolled until a reload: its later requests (a lazily loaded
+// file, say) would then fail offline. It asks the active worker to claim it.
+function claimWhenActive() {
+  navigator.serviceWorker.ready.then((ready) => {
+    if (!navigator.serviceWorker.controller) ready.active?.postMessage({ type: "claim" });
+  });
 }
 
 // True when a new version is installed and waits behind the one in use.

@@ -136,6 +136,7 @@ async function run() {
     const status = error.status ?? -1;
     if (status === 401) set({ needsLogin: true });
     if (status === 426) set({ needsUpdate: true });
+    if (status === 0) askForBackgroundSync();
     if (!(error instanceof HttpError)) console.error("coulisse: sync failed", error);
     set({ phase: "idle", error: error.message });
     delay = Math.min(delay * 2, MAX_DELAY);
@@ -143,6 +144,14 @@ async function run() {
   } finally {
     await refreshPending();
   }
+}
+
+// No network: where the browser has Background Sync, it wakes the service worker when the
+// network is back, and the worker only tells the open pages to run (see fromWorker).
+function askForBackgroundSync() {
+  navigator.serviceWorker?.getRegistration()
+    .then((registration) => registration?.sync?.register("coulisse-sync"))
+    .catch(() => { /* not allowed here; the online event and the timer remain */ });
 }
 
 // One tab syncs at a time. A caller that finds a sync running waits for it and then runs
