@@ -37,10 +37,8 @@ import json
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -57,6 +55,7 @@ os.environ["COULISSE_ENVIRONMENT"] = "test"
 os.environ.setdefault("COULISSE_SECRET_KEY", "bench-only-secret-key-not-for-production-use")
 
 import httpx  # noqa: E402
+from live_server import start_server, stop_server  # noqa: E402
 from playwright.sync_api import BrowserContext, CDPSession, Page, sync_playwright  # noqa: E402
 
 from app import auth, db, schools  # noqa: E402
@@ -190,12 +189,6 @@ async (id) => {
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def setup() -> dict[str, Any]:
     """A school with a coach and three teachers, through the app's code."""
     db.migrate()
@@ -222,53 +215,6 @@ def setup() -> dict[str, Any]:
             emails.setdefault(role, person.email)
     db.reset_engine()
     return {"email": emails["coach"], "password": PASSWORD}
-
-
-def start_server(log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.asgi:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=os.environ.copy(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            proc.wait(timeout=10)
-            raise RuntimeError(log_path.read_text()[-3000:])
-        time.sleep(0.1)
-
-
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 def pct(values: list[float], p: float) -> float | None:

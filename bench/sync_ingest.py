@@ -17,10 +17,8 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +36,7 @@ os.environ["COULISSE_ENVIRONMENT"] = "test"
 os.environ.setdefault("COULISSE_SECRET_KEY", "bench-only-secret-key-not-for-production-use")
 
 import httpx  # noqa: E402
+from live_server import start_server, stop_server  # noqa: E402
 
 from app import auth, changelog, db, schools  # noqa: E402
 from app.codebook import default_book  # noqa: E402
@@ -52,12 +51,6 @@ TABLET_BATCHES = 2
 TABLET_BATCH = 15
 TABLET_TIMEOUT = 60.0  # per request
 PHASE_DEADLINE = 90.0  # the whole concurrent phase
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def setup() -> dict[str, Any]:
@@ -108,41 +101,6 @@ def setup() -> dict[str, Any]:
         email = people["coach"].email
     db.reset_engine()
     return {"email": email, "observations": obs_ids}
-
-
-def start_server(log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.asgi:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=os.environ.copy(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(log_path.read_text()[-3000:])
-        time.sleep(0.1)
 
 
 def moment(seq: int, obs_id: uuid.UUID, moment_id: uuid.UUID) -> dict[str, Any]:
@@ -312,12 +270,7 @@ def main() -> None:
         )
         client.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # its event loop is stuck: see the figures
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_server(proc)  # killed if its event loop is stuck: see the figures
 
     tablet_obs = {o.hex for o in obs_ids[len(BATCH_SIZES) :]}
     con = sqlite3.connect(DB_PATH)

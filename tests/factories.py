@@ -129,3 +129,12 @@ def login(client: TestClient, person: Person, password: str = PASSWORD) -> TestC
     assert response.status_code == 200, response.text
     client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
     return client
+
+
+def log_in_page(page: Any, base_url: str, person: Person, password: str = PASSWORD) -> None:
+    """Log in through the login form in a browser page (Playwright), landing on the home page."""
+    page.goto(f"{base_url}/inloggen")
+    page.fill("input[name=email]", person.email)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base_url}/")

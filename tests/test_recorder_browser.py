@@ -75,11 +75,7 @@ def open_recorder(context: BrowserContext, live_server: str, person: Person) -> 
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server}/inloggen")
-    page.fill("input[name=email]", person.email)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    factories.log_in_page(page, live_server, person)
     page.goto(f"{live_server}/opnemen")
     expect(page.locator("[data-action=start]")).to_be_visible()
     wait_until_controlled(page)
@@ -100,6 +96,11 @@ def wait_until_controlled(page: Page) -> None:
         page.wait_for_function("navigator.serviceWorker.controller !== null")
     except PlaywrightError as error:  # say where the worker got stuck
         raise AssertionError(f"no service worker in control: {page.evaluate(SW_STATE)}") from error
+
+
+def end_lesson(page: Page) -> None:
+    page.tap("[data-action=end]")
+    page.tap("dialog [data-choice=true]")
 
 
 def now(page: Page) -> int:
@@ -186,8 +187,7 @@ def test_a_lesson_coded_offline_through_a_reload_arrives_exactly_as_tapped(
             expect(page.locator(f"[data-phase={phase}]")).to_have_attribute("aria-pressed", "true")
     assert len(tapped) == 59
     wait_until_saved(page, 59)
-    page.tap("[data-action=end]")
-    page.tap("dialog [data-choice=true]")
+    end_lesson(page)
     expect(page.locator("#summary")).to_be_visible()
     expect(page.locator("[data-moment]")).to_have_count(59)
     page.fill("#summary", "Veel succeservaringen in de verwerking; wachttijd na vragen groeit.")
@@ -244,8 +244,7 @@ def test_fast_taps_all_count_and_a_zone_goes_on_the_moment_just_tapped(
     expect(button.locator(".rec-badge")).to_have_text("20")
     other.evaluate("(b) => { b.click(); document.querySelector('[data-zone=rood]').click(); }")
     expect(page.locator("[data-zone=rood]")).to_have_attribute("aria-pressed", "true")
-    page.tap("[data-action=end]")
-    page.tap("dialog [data-choice=true]")
+    end_lesson(page)
     expect(page.locator("[data-moment]")).to_have_count(21)
 
     def arrived() -> bool:
@@ -281,8 +280,7 @@ def test_a_session_that_ends_while_offline_keeps_recording_and_asks_for_a_login_
     session.commit()
     page.reload()
     page.locator("[data-view=all] [data-code='lud-s-chillen']").tap()
-    page.tap("[data-action=end]")
-    page.tap("dialog [data-choice=true]")
+    end_lesson(page)
     expect(page.locator("[data-moment]")).to_have_count(4)
 
     tablet.set_offline(False)
@@ -345,8 +343,7 @@ def test_after_one_online_visit_the_recorder_survives_a_restart_of_the_tablet_of
         badge = page.locator("[data-view=all] [data-code='suc-s-succes'] .rec-badge")
         expect(badge).to_have_text("1")
         page.locator("[data-view=all] [data-code='ver-p-fouten-leerkans']").tap()
-        page.tap("[data-action=end]")
-        page.tap("dialog [data-choice=true]")
+        end_lesson(page)
         expect(page.locator("[data-moment]")).to_have_count(3)
         tablet.set_offline(False)
 
@@ -388,8 +385,7 @@ def test_a_new_version_never_reloads_a_running_lesson_and_is_offered_once_it_end
     expect(page.locator(".update-offer")).to_have_count(0)
     assert page.evaluate("window.__sameDocument") is True
 
-    page.tap("[data-action=end]")
-    page.tap("dialog [data-choice=true]")
+    end_lesson(page)
     offer = page.locator(".update-offer")
     expect(offer).to_be_visible()
     expect(offer).to_contain_text("nieuwe versie")
@@ -449,8 +445,7 @@ def test_corrections_after_the_lesson_reach_the_server_and_unsynced_work_can_be_
     page.tap("[data-action=start]")
     for code in ("suc-s-succes", "ver-u-lage-verwachting", "lud-s-chillen"):
         page.locator(f"[data-view=all] [data-code='{code}']").tap()
-    page.tap("[data-action=end]")
-    page.tap("dialog [data-choice=true]")
+    end_lesson(page)
     expect(page.locator("[data-moment]")).to_have_count(3)
 
     def on_server() -> list[tuple[str, bool]]:

@@ -93,11 +93,7 @@ def test_every_recorder_screen_fits_a_tablet(
         timezone_id="Europe/Amsterdam",
     )
     page = context.new_page()
-    page.goto(f"{live_server}/inloggen")
-    page.fill("input[name=email]", coach.email)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    factories.log_in_page(page, live_server, coach)
     page.goto(f"{live_server}/opnemen")
     expect(page.locator("[data-action=start]")).to_be_visible()
 
