@@ -6,11 +6,13 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from app import auth, codebook, observations, people, sync
+from app import auth, codebook, mydata, observations, people, sync
 from app.auth import CurrentActor, SchoolActor
 from app.db import SessionDep
 from app.models import (
@@ -148,6 +150,35 @@ def logout(request: Request, actor: CurrentActor, session: SessionDep) -> Respon
 @api.get("/me", tags=["auth"], responses=ERRORS)
 def me(actor: CurrentActor, session: SessionDep) -> MeOut:
     return me_out(session, actor)
+
+
+@api.get(
+    "/me/export",
+    tags=["auth"],
+    responses={
+        **ERRORS,
+        200: {
+            "description": "Everything about and by you, as a JSON or CSV download.",
+            "content": {"application/json": {}, "text/csv": {}},
+        },
+    },
+)
+def export_my_data(
+    actor: CurrentActor,
+    session: SessionDep,
+    format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
+) -> Response:
+    """My data (the AVG right of access): everything Coulisse holds about you and by you, in
+    every school you belong to. ``?format=csv`` gives one row per field."""
+    data = mydata.collect(session, actor.person)
+    stamp = data["exported_at"].astimezone(auth.get_settings().tz).date().isoformat()
+    name = f"coulisse-mijn-gegevens-{stamp}.{format}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    if format == "csv":
+        # With a byte order mark, so that a spreadsheet reads the accents right.
+        body = "\ufeff" + mydata.as_csv(data)
+        return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+    return JSONResponse(jsonable_encoder(data), headers=headers)
 
 
 class SchoolChoice(BaseModel):

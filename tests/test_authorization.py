@@ -273,6 +273,10 @@ MATRIX: dict[str, list[Entry]] = {
         Entry(("own_session",), everyone(204), plain("POST", "/api/auth/logout", fresh_client=True))
     ],
     "GET /api/me": [Entry(("me",), everyone(200), plain("GET", "/api/me"))],
+    "GET /api/me/export": [
+        Entry(("me",), everyone(200), plain("GET", "/api/me/export")),
+        Entry(("me",), everyone(200), plain("GET", "/api/me/export?format=csv"), "csv"),
+    ],
     "POST /api/me/school": [
         Entry(
             ("current_school", "school_not_mine"),
