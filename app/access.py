@@ -29,6 +29,7 @@ class Action(enum.StrEnum):
     reflect = "reflect"  # the observed teacher's reflection
     share = "share"
     exclude_from_team = "exclude_from_team"
+    read_log = "read_log"  # who opened an observation of my lesson
     read_aggregates = "read_aggregates"
     export_aggregates = "export_aggregates"
     session_pack = "session_pack"
@@ -88,7 +89,7 @@ def can(actor: Actor, action: Action, observation: Observation | None = None) ->
         me = actor.person.id
         if action in (Action.edit_observation, Action.delete_observation):
             return observation.observer_id == me
-        if action in (Action.reflect, Action.share, Action.exclude_from_team):
+        if action in (Action.reflect, Action.share, Action.exclude_from_team, Action.read_log):
             return observation.observed_teacher_id == me
         return False
     allowed = _ROLE_ACTIONS.get(action, set())
@@ -108,6 +109,7 @@ _FORBIDDEN = {
     Action.reflect: "Alleen de geobserveerde docent schrijft de reflectie.",
     Action.share: "Alleen de geobserveerde docent kan deze observatie delen.",
     Action.exclude_from_team: "Alleen de geobserveerde docent beslist over teamgegevens.",
+    Action.read_log: "Alleen de geobserveerde docent ziet wie een observatie opende.",
     Action.administer: "Alleen de schoolleiding beheert de school.",
     Action.export_aggregates: "Alleen de ontwikkelgroep en de schoolleiding kunnen exporteren.",
     Action.session_pack: "Alleen de ontwikkelgroep maakt het sessiepakket.",

@@ -2,7 +2,7 @@
 use-case modules. Errors come back as ``{"detail": "<Dutch message>", "code": "..."}``."""
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from app import auth, codebook, mydata, observations, people, sync
+from app import auth, codebook, mydata, observations, people, readlog, sync
 from app.auth import CurrentActor, SchoolActor
 from app.db import SessionDep
 from app.models import (
@@ -275,7 +275,31 @@ def list_observations(
 def get_observation(
     observation_id: uuid.UUID, actor: SchoolActor, session: SessionDep
 ) -> ObservationDetail:
-    return observations.detail(session, actor=actor, observation_id=observation_id)
+    """One observation with its moments. Anyone but the observed teacher who opens it is
+    noted in its read log."""
+    found = observations.detail(session, actor=actor, observation_id=observation_id)
+    readlog.record(actor=actor, observation=found)
+    return found
+
+
+class ReaderOut(BaseModel):
+    person_id: uuid.UUID
+    name: str
+    first: datetime
+    last: datetime
+    opens: int
+
+
+@api.get("/observations/{observation_id}/reads", tags=["observations"], responses=ERRORS)
+def observation_reads(
+    observation_id: uuid.UUID, actor: SchoolActor, session: SessionDep
+) -> list[ReaderOut]:
+    """Who opened this observation of your lesson, and when (the observed teacher only).
+    Opens by one person within ten minutes count once."""
+    return [
+        ReaderOut(**vars(r))
+        for r in readlog.readers(session, actor=actor, observation_id=observation_id)
+    ]
 
 
 @api.patch("/observations/{observation_id}", tags=["observations"], responses=ERRORS)

@@ -294,6 +294,18 @@ class Reflection(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class ObservationRead(SQLModel, table=True):
+    """Someone other than the observed teacher opened an observation: the observed teacher
+    sees who and when (the read log). Opens by one person within a few minutes count once."""
+
+    __table_args__ = (sa.Index("ix_observationread_observation_read", "observation_id", "read_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    observation_id: uuid.UUID = Field(foreign_key="observation.id", ondelete="CASCADE")
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    read_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class Share(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("observation_id", "person_id"),)
 

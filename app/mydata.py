@@ -9,7 +9,8 @@ not:
 - their account, memberships, teams, sessions (never a password or token hash) and tablets;
 - the observations they made and those of their own lessons, deleted ones included for as
   long as they are kept, with every moment in them;
-- the reflections on their lessons and the shares they made or received.
+- the reflections on their lessons, the shares they made or received, and the observations
+  they opened (the read log).
 """
 
 import csv
@@ -25,6 +26,7 @@ from app.models import (
     Membership,
     Moment,
     Observation,
+    ObservationRead,
     Person,
     Reflection,
     School,
@@ -100,6 +102,10 @@ def collect(session: Session, person: Person) -> dict[str, Any]:
         "devices": [
             _row(d) for d in session.exec(select(SyncDevice).where(SyncDevice.person_id == me))
         ],
+        "reads": [
+            _row(r)
+            for r in session.exec(select(ObservationRead).where(ObservationRead.person_id == me))
+        ],
     }
 
 
@@ -119,6 +125,7 @@ SECTION_LABELS = {
     "shares": "deling",
     "sessions": "sessie",
     "devices": "tablet",
+    "reads": "geopend",
 }
 
 

@@ -20,8 +20,8 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from app import auth, codebook, observations, people, schools
-from app.access import Action, authorize, can
+from app import auth, codebook, observations, people, readlog, schools
+from app.access import Action, authorize, can, get_observation
 from app.api import set_session_cookie
 from app.auth import Actor, CurrentActor, OptionalActor, SchoolActor
 from app.db import SessionDep
@@ -436,6 +436,12 @@ def observation_page(
     observation_id: uuid.UUID, request: Request, actor: SchoolActor, session: SessionDep
 ) -> Response:
     obs = observations.detail(session, actor=actor, observation_id=observation_id)
+    readlog.record(actor=actor, observation=obs)
+    reads = (
+        readlog.readers(session, actor=actor, observation_id=obs.id)
+        if can(actor, Action.read_log, get_observation(session, actor, obs.id))
+        else None
+    )
     codes = code_index(session, school_of(actor).id)
     families = codebook.families()
     moments = []
@@ -463,6 +469,7 @@ def observation_page(
         "observation.html",
         obs=obs,
         moments=moments,
+        reads=reads,
         status_label=_(STATUS_LABELS[obs.status]),
     )
 

@@ -293,6 +293,14 @@ MATRIX: dict[str, list[Entry]] = {
     ],
     "POST /api/observations": [Entry(OBSERVE_TARGETS, observe_expected, observe_request)],
     "GET /api/observations/{observation_id}": [Entry(TARGET_RECORDS, READ, on_record("GET"))],
+    "GET /api/observations/{observation_id}/reads": [
+        Entry(
+            TARGET_RECORDS,
+            by_relation({"observed": 200}),
+            on_record("GET", suffix="/reads"),
+            changes_nothing=True,
+        )
+    ],
     "PATCH /api/observations/{observation_id}": [
         Entry(
             TARGET_RECORDS,

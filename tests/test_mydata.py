@@ -106,6 +106,13 @@ def test_the_export_holds_every_record_about_and_by_me_and_nothing_else(
     assert [t["id"] for t in data["teams"]] == [str(world.team.id)]
     assert data["person"]["email"] == me.email
     assert len(data["sessions"]) == 1
+    assert data["reads"] == []
+    own_lesson = next(o for o in observations if o.observed_teacher_id == my_id)
+    client.get(f"/api/observations/{own_lesson.id}")  # the teacher's own lesson: no read
+    shared = next(s for s in session.exec(select(Share).where(Share.person_id == my_id)))
+    client.get(f"/api/observations/{shared.observation_id}")
+    reads = client.get("/api/me/export").json()["reads"]
+    assert [r["observation_id"] for r in reads] == [str(shared.observation_id)]
 
     text = response.text
     assert str(world.not_mine.id) not in text

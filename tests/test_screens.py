@@ -266,6 +266,11 @@ def test_each_role_sees_a_home_page_that_fits_a_tablet(
                 page.screenshot(
                     path=str(SHOTS / f"observation-print-{width}x{height}.png"), full_page=True
                 )
+        if role == "teacher":  # the observed teacher, after the coach opened the lesson
+            page.goto(f"{live_server}/observaties/{scene.observation_id}")
+            log = page.get_by_role("region", name="Wie opende deze observatie?")
+            assert log.get_by_text(scene.coach.name).is_visible()
+            _check(page, "observation-teacher", width, height)
         context.close()
 
 
