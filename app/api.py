@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from app import auth, codebook, mydata, observations, people, readlog, sync
+from app import auth, codebook, mydata, observations, people, readlog, sharing, sync
 from app.auth import CurrentActor, SchoolActor
 from app.db import SessionDep
 from app.models import (
@@ -280,6 +280,59 @@ def get_observation(
     found = observations.detail(session, actor=actor, observation_id=observation_id)
     readlog.record(actor=actor, observation=found)
     return found
+
+
+class ShareIn(BaseModel):
+    person_id: uuid.UUID
+
+
+class ShareOut(BaseModel):
+    person_id: uuid.UUID
+    name: str
+    since: datetime
+
+
+@api.get("/observations/{observation_id}/shares", tags=["sharing"], responses=ERRORS)
+def list_shares(
+    observation_id: uuid.UUID, actor: SchoolActor, session: SessionDep
+) -> list[ShareOut]:
+    """The colleagues an observation of your lesson is shared with (the observed teacher)."""
+    return [
+        ShareOut(**vars(s))
+        for s in sharing.shares_of(session, actor=actor, observation_id=observation_id)
+    ]
+
+
+@api.post(
+    "/observations/{observation_id}/shares",
+    tags=["sharing"],
+    status_code=status.HTTP_201_CREATED,
+    responses=ERRORS,
+)
+def add_share(
+    observation_id: uuid.UUID, body: ShareIn, actor: SchoolActor, session: SessionDep
+) -> ShareOut:
+    """Share an observation of your lesson with a colleague of your school. Sharing again
+    with the same colleague changes nothing."""
+    shared = sharing.share(
+        session, actor=actor, observation_id=observation_id, person_id=body.person_id
+    )
+    return ShareOut(**vars(shared))
+
+
+@api.delete(
+    "/observations/{observation_id}/shares/{person_id}",
+    tags=["sharing"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=ERRORS,
+)
+def revoke_share(
+    observation_id: uuid.UUID, person_id: uuid.UUID, actor: SchoolActor, session: SessionDep
+) -> Response:
+    """Revoke a share: the colleague loses access at once, and their tablet is told so at
+    its next sync."""
+    sharing.revoke(session, actor=actor, observation_id=observation_id, person_id=person_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 class ReaderOut(BaseModel):

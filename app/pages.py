@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from app import auth, codebook, observations, people, readlog, schools
+from app import auth, codebook, observations, people, readlog, schools, sharing
 from app.access import Action, authorize, can, get_observation
 from app.api import set_session_cookie
 from app.auth import Actor, CurrentActor, OptionalActor, SchoolActor
@@ -32,6 +32,7 @@ from app.models import (
     CodebookVersion,
     CodeKind,
     ObservationStatus,
+    ObservationUpdate,
     Person,
     Role,
     School,
@@ -83,6 +84,10 @@ NOTICES = {
     "code-uit": "De code is uitgezet. Oude observaties houden haar betekenis.",
     "code-aan": "De code is weer aangezet.",
     "school-opgeslagen": "De instellingen van de school zijn opgeslagen.",
+    "gedeeld": "De observatie is gedeeld.",
+    "ingetrokken": "Het delen is ingetrokken; die collega kan de observatie niet meer openen.",
+    "buiten-team": "Deze observatie telt niet mee in de teampatronen.",
+    "binnen-team": "Deze observatie telt weer mee in de teampatronen.",
 }
 
 
@@ -433,14 +438,26 @@ def clock(offset_ms: int) -> str:
 
 @pages.get("/observaties/{observation_id}")
 def observation_page(
-    observation_id: uuid.UUID, request: Request, actor: SchoolActor, session: SessionDep
+    observation_id: uuid.UUID,
+    request: Request,
+    actor: SchoolActor,
+    session: SessionDep,
+    melding: str | None = None,
 ) -> Response:
     obs = observations.detail(session, actor=actor, observation_id=observation_id)
     readlog.record(actor=actor, observation=obs)
-    reads = (
-        readlog.readers(session, actor=actor, observation_id=obs.id)
-        if can(actor, Action.read_log, get_observation(session, actor, obs.id))
-        else None
+    owner = can(actor, Action.share, get_observation(session, actor, obs.id))
+    reads = readlog.readers(session, actor=actor, observation_id=obs.id) if owner else None
+    shares = sharing.shares_of(session, actor=actor, observation_id=obs.id) if owner else []
+    shared_ids = {s.person_id for s in shares}
+    colleagues = (
+        [
+            p
+            for p, m in people.people_of(session, school_of(actor).id)
+            if m.active and p.active and p.id != actor.person.id and p.id not in shared_ids
+        ]
+        if owner
+        else []
     )
     codes = code_index(session, school_of(actor).id)
     families = codebook.families()
@@ -470,8 +487,53 @@ def observation_page(
         obs=obs,
         moments=moments,
         reads=reads,
+        owner=owner,
+        shares=shares,
+        colleagues=colleagues,
+        notice=notice(melding),
         status_label=_(STATUS_LABELS[obs.status]),
     )
+
+
+@pages.post("/observaties/{observation_id}/delen")
+def observation_share(
+    observation_id: uuid.UUID,
+    actor: SchoolActor,
+    session: SessionDep,
+    person_id: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        person = uuid.UUID(person_id)
+    except ValueError as e:
+        raise Invalid(_("Kies een collega om mee te delen.")) from e
+    sharing.share(session, actor=actor, observation_id=observation_id, person_id=person)
+    return redirect(f"/observaties/{observation_id}?melding=gedeeld#delen")
+
+
+@pages.post("/observaties/{observation_id}/delen/{person_id}/intrekken")
+def observation_revoke(
+    observation_id: uuid.UUID, person_id: uuid.UUID, actor: SchoolActor, session: SessionDep
+) -> Response:
+    sharing.revoke(session, actor=actor, observation_id=observation_id, person_id=person_id)
+    return redirect(f"/observaties/{observation_id}?melding=ingetrokken#delen")
+
+
+@pages.post("/observaties/{observation_id}/teamgegevens")
+def observation_team_data(
+    observation_id: uuid.UUID,
+    actor: SchoolActor,
+    session: SessionDep,
+    buiten: Annotated[str, Form()] = "",
+) -> Response:
+    excluded = buiten == "ja"
+    observations.update(
+        session,
+        actor=actor,
+        observation_id=observation_id,
+        data=ObservationUpdate(excluded_from_team=excluded),
+    )
+    melding = "buiten-team" if excluded else "binnen-team"
+    return redirect(f"/observaties/{observation_id}?melding={melding}#delen")
 
 
 # --- admin: overview -----------------------------------------------------------------------------

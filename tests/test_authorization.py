@@ -220,6 +220,18 @@ def on_record(
     return make
 
 
+def revoke_a_share(w: World, s: Session, _role: str, target: str) -> Request:
+    """A share to revoke on the target record: one with its observer."""
+    obs, _moment = make_record(s, w, RECORDS[target])
+    s.add(
+        Share(
+            observation_id=obs.id, person_id=obs.observer_id, created_by_id=obs.observed_teacher_id
+        )
+    )
+    s.commit()
+    return Request("DELETE", f"/api/observations/{obs.id}/shares/{obs.observer_id}")
+
+
 READ = by_relation({"observer": 200, "observed": 200, "shared": 200})
 TARGET_RECORDS = tuple(RECORDS)
 
@@ -293,6 +305,24 @@ MATRIX: dict[str, list[Entry]] = {
     ],
     "POST /api/observations": [Entry(OBSERVE_TARGETS, observe_expected, observe_request)],
     "GET /api/observations/{observation_id}": [Entry(TARGET_RECORDS, READ, on_record("GET"))],
+    "GET /api/observations/{observation_id}/shares": [
+        Entry(
+            TARGET_RECORDS,
+            by_relation({"observed": 200}),
+            on_record("GET", suffix="/shares"),
+            changes_nothing=True,
+        )
+    ],
+    "POST /api/observations/{observation_id}/shares": [
+        Entry(
+            TARGET_RECORDS,
+            by_relation({"observed": 201}),
+            on_record("POST", suffix="/shares", body=lambda o: {"person_id": str(o.observer_id)}),
+        )
+    ],
+    "DELETE /api/observations/{observation_id}/shares/{person_id}": [
+        Entry(TARGET_RECORDS, by_relation({"observed": 204}), revoke_a_share)
+    ],
     "GET /api/observations/{observation_id}/reads": [
         Entry(
             TARGET_RECORDS,
@@ -411,7 +441,7 @@ def test_every_endpoint_in_the_schema_has_a_matrix_entry_and_no_entry_is_stale()
 
 def _state(session: Session, url: str) -> tuple[Any, ...] | None:
     """What a refused request must leave alone: the observation's version, deletion and
-    exclusion, and its moments."""
+    exclusion, its moments and who it is shared with."""
     parts = url.split("/")
     if len(parts) < 4:
         return None
@@ -421,7 +451,19 @@ def _state(session: Session, url: str) -> tuple[Any, ...] | None:
     moments = session.exec(
         select(Moment.id, Moment.deleted_at).where(Moment.observation_id == obs.id)
     ).all()
-    state = (obs.version, obs.deleted_at, obs.excluded_from_team, obs.summary, sorted(moments))
+    shared = session.exec(
+        select(Share.person_id).where(
+            Share.observation_id == obs.id, col(Share.revoked_at).is_(None)
+        )
+    ).all()
+    state = (
+        obs.version,
+        obs.deleted_at,
+        obs.excluded_from_team,
+        obs.summary,
+        sorted(moments),
+        sorted(shared),
+    )
     session.rollback()
     return state
 
