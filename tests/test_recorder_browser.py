@@ -98,6 +98,12 @@ def wait_until_controlled(page: Page) -> None:
         raise AssertionError(f"no service worker in control: {page.evaluate(SW_STATE)}") from error
 
 
+def start_lesson(page: Page, teacher: Person) -> None:
+    """Start a lesson of this teacher with no focus codes (the whole book on screen)."""
+    page.select_option("#teacher", str(teacher.id))
+    page.tap("[data-action=start]")
+
+
 def end_lesson(page: Page) -> None:
     page.tap("[data-action=end]")
     page.tap("dialog [data-choice=true]")
@@ -235,8 +241,7 @@ def test_fast_taps_all_count_and_a_zone_goes_on_the_moment_just_tapped(
 ) -> None:
     coach, teacher = coach_and_teacher
     page = open_recorder(tablet, live_server, coach)
-    page.select_option("#teacher", str(teacher.id))
-    page.tap("[data-action=start]")
+    start_lesson(page, teacher)
     button = page.locator("[data-view=all] [data-code='suc-s-succes']")
     other = page.locator("[data-view=all] [data-code='bel-u-wegkijken']")
     # Twenty clicks dispatched at once; then a code and a zone with no pause between them.
@@ -269,8 +274,7 @@ def test_a_session_that_ends_while_offline_keeps_recording_and_asks_for_a_login_
     expect(page.locator("#status [data-status=idle], #status [data-status=synced]")).to_be_visible()
     expect(login).to_be_hidden()
     tablet.set_offline(True)
-    page.select_option("#teacher", str(teacher.id))
-    page.tap("[data-action=start]")
+    start_lesson(page, teacher)
     expect(page.locator("#status [data-status=offline]")).to_be_visible()
     for code in ("suc-s-succes", "bel-s-gezien-erkend", "ver-u-lage-verwachting"):
         page.locator(f"[data-view=all] [data-code='{code}']").tap()
@@ -328,8 +332,7 @@ def test_after_one_online_visit_the_recorder_survives_a_restart_of_the_tablet_of
     tablet = launch()
     page = open_recorder(tablet, live_server, coach)
     tablet.set_offline(True)
-    page.select_option("#teacher", str(teacher.id))
-    page.tap("[data-action=start]")
+    start_lesson(page, teacher)
     for code in ("suc-s-succes", "bel-s-gezien-erkend"):
         page.locator(f"[data-view=all] [data-code='{code}']").tap()
     wait_until_saved(page, 2)
@@ -365,8 +368,7 @@ def test_a_new_version_never_reloads_a_running_lesson_and_is_offered_once_it_end
 ) -> None:
     coach, teacher = coach_and_teacher
     page = open_recorder(tablet, server_on_copy, coach)
-    page.select_option("#teacher", str(teacher.id))
-    page.tap("[data-action=start]")
+    start_lesson(page, teacher)
     page.locator("[data-view=all] [data-code='suc-s-succes']").tap()
     page.evaluate("window.__sameDocument = true")
 
@@ -441,8 +443,7 @@ def test_corrections_after_the_lesson_reach_the_server_and_unsynced_work_can_be_
 ) -> None:
     coach, teacher = coach_and_teacher
     page = open_recorder(tablet, live_server, coach)
-    page.select_option("#teacher", str(teacher.id))
-    page.tap("[data-action=start]")
+    start_lesson(page, teacher)
     for code in ("suc-s-succes", "ver-u-lage-verwachting", "lud-s-chillen"):
         page.locator(f"[data-view=all] [data-code='{code}']").tap()
     end_lesson(page)
@@ -501,8 +502,7 @@ def test_a_sync_that_finds_no_network_asks_the_browser_to_wake_it_when_the_netwo
     if not page.evaluate("'SyncManager' in window"):
         pytest.skip("this Chromium has no Background Sync")
     tablet.set_offline(True)
-    page.select_option("#teacher", str(teacher.id))
-    page.tap("[data-action=start]")
+    start_lesson(page, teacher)
     page.tap("[data-action=sync]")
     page.wait_for_function(
         """async () => {

@@ -6,7 +6,7 @@ import uuid
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.models import Role, Share
+from app.models import Observation, Person, Role, Share
 from tests import factories
 from tests.factories import ClientFactory
 from tests.test_pages import HTML, log_in, post
@@ -19,14 +19,19 @@ def visible(client: TestClient, obs_id: uuid.UUID) -> tuple[int, bool]:
     return detail, listed
 
 
-def test_a_share_gives_access_and_a_revocation_takes_it_away_at_once(
-    session: Session, make_client: ClientFactory
-) -> None:
+def lesson_and_colleague(session: Session) -> tuple[Person, Person, Person, Observation]:
+    """A coach's observation of a teacher's lesson, and a colleague of theirs."""
     school = factories.make_school(session)
     coach = factories.make_person(session, school, [Role.coach])
     teacher = factories.make_person(session, school, [Role.teacher])
     colleague = factories.make_person(session, school, [Role.teacher], name="Lotte Visser")
-    obs = factories.make_observation(session, school, coach, teacher)
+    return coach, teacher, colleague, factories.make_observation(session, school, coach, teacher)
+
+
+def test_a_share_gives_access_and_a_revocation_takes_it_away_at_once(
+    session: Session, make_client: ClientFactory
+) -> None:
+    _coach, teacher, colleague, obs = lesson_and_colleague(session)
     as_teacher = factories.login(make_client(), teacher)
     as_colleague = factories.login(make_client(), colleague)
     cursor = as_colleague.get("/api/sync/pull?cursor=0").json()["cursor"]
@@ -96,11 +101,7 @@ def test_only_colleagues_of_the_school_and_never_oneself(
 def test_the_teacher_shares_revokes_and_keeps_a_lesson_out_of_team_data_on_its_page(
     session: Session, make_client: ClientFactory
 ) -> None:
-    school = factories.make_school(session)
-    coach = factories.make_person(session, school, [Role.coach])
-    teacher = factories.make_person(session, school, [Role.teacher])
-    colleague = factories.make_person(session, school, [Role.teacher], name="Lotte Visser")
-    obs = factories.make_observation(session, school, coach, teacher)
+    coach, teacher, colleague, obs = lesson_and_colleague(session)
     page = make_client()
     page.headers.update(HTML)
     token = log_in(page, teacher)
