@@ -1,16 +1,25 @@
-"""The app served by a real uvicorn process on loopback, for the benchmarks: they measure
-through real HTTP, on the database their environment names."""
+"""The benchmarks' environment, and the app served by a real uvicorn process on loopback.
+
+Importing this module points the app at a throwaway SQLite database in ``TMP`` (import it
+before ``app``): the benchmarks measure through real HTTP, on a database of their own."""
 
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+TMP = Path(tempfile.mkdtemp(prefix="coulisse-bench-"))
+DB_PATH = TMP / "bench.sqlite3"
+os.environ["COULISSE_DATABASE_URL"] = f"sqlite:///{DB_PATH}"
+os.environ["COULISSE_ENVIRONMENT"] = "test"
+os.environ.setdefault("COULISSE_SECRET_KEY", "bench-only-secret-key-not-for-production-use")
 
 
 def free_port() -> int:

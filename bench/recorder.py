@@ -40,26 +40,16 @@ import shutil
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-TMP = Path(tempfile.mkdtemp(prefix="coulisse-bench-"))
-DB_PATH = TMP / "bench.sqlite3"
-os.environ["COULISSE_DATABASE_URL"] = f"sqlite:///{DB_PATH}"
-os.environ["COULISSE_ENVIRONMENT"] = "test"
-os.environ.setdefault("COULISSE_SECRET_KEY", "bench-only-secret-key-not-for-production-use")
+import httpx
+from live_server import DB_PATH, TMP, start_server, stop_server
+from playwright.sync_api import BrowserContext, CDPSession, Page, sync_playwright
 
-import httpx  # noqa: E402
-from live_server import start_server, stop_server  # noqa: E402
-from playwright.sync_api import BrowserContext, CDPSession, Page, sync_playwright  # noqa: E402
-
-from app import auth, db, schools  # noqa: E402
-from app.models import Membership, Person  # noqa: E402
+from app import auth, db, schools
+from app.models import Membership, Person
 
 PASSWORD = "wachtwoord-voor-de-bench"
 CHROMIUM = "/usr/bin/chromium"

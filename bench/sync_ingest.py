@@ -15,32 +15,21 @@ Prints readable figures, then one line of JSON with all of them. Loopback only, 
 
 import asyncio
 import json
-import os
 import shutil
 import sqlite3
 import statistics
-import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-TMP = Path(tempfile.mkdtemp(prefix="coulisse-bench-"))
-DB_PATH = TMP / "bench.sqlite3"
-os.environ["COULISSE_DATABASE_URL"] = f"sqlite:///{DB_PATH}"
-os.environ["COULISSE_ENVIRONMENT"] = "test"
-os.environ.setdefault("COULISSE_SECRET_KEY", "bench-only-secret-key-not-for-production-use")
+import httpx
+from live_server import DB_PATH, TMP, start_server, stop_server
 
-import httpx  # noqa: E402
-from live_server import start_server, stop_server  # noqa: E402
-
-from app import auth, changelog, db, schools  # noqa: E402
-from app.codebook import default_book  # noqa: E402
-from app.models import Membership, Observation, Person  # noqa: E402
+from app import auth, changelog, db, schools
+from app.codebook import default_book
+from app.models import Membership, Observation, Person
 
 PASSWORD = "wachtwoord-voor-de-bench"
 CODES = [c["key"] for c in default_book()["codes"]]
