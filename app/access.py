@@ -27,6 +27,7 @@ class Action(enum.StrEnum):
     edit_observation = "edit_observation"  # header fields, summary, moments
     delete_observation = "delete_observation"
     reflect = "reflect"  # the observed teacher's reflection
+    comment = "comment"  # the conversation between observer and observed teacher
     share = "share"
     exclude_from_team = "exclude_from_team"
     read_log = "read_log"  # who opened an observation of my lesson
@@ -89,6 +90,8 @@ def can(actor: Actor, action: Action, observation: Observation | None = None) ->
         me = actor.person.id
         if action in (Action.edit_observation, Action.delete_observation):
             return observation.observer_id == me
+        if action == Action.comment:
+            return me in (observation.observer_id, observation.observed_teacher_id)
         if action in (Action.reflect, Action.share, Action.exclude_from_team, Action.read_log):
             return observation.observed_teacher_id == me
         return False
@@ -107,6 +110,7 @@ _FORBIDDEN = {
     Action.edit_observation: "Alleen wie de les observeerde kan deze observatie aanpassen.",
     Action.delete_observation: "Alleen wie de les observeerde kan deze observatie verwijderen.",
     Action.reflect: "Alleen de geobserveerde docent schrijft de reflectie.",
+    Action.comment: "Alleen de observator en de geobserveerde docent voeren dit gesprek.",
     Action.share: "Alleen de geobserveerde docent kan deze observatie delen.",
     Action.exclude_from_team: "Alleen de geobserveerde docent beslist over teamgegevens.",
     Action.read_log: "Alleen de geobserveerde docent ziet wie een observatie opende.",

@@ -12,10 +12,23 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from app import auth, codebook, mydata, observations, people, readlog, sharing, sync
+from app import (
+    auth,
+    codebook,
+    conversation,
+    mydata,
+    observations,
+    people,
+    readlog,
+    reflection,
+    sharing,
+    sync,
+)
 from app.auth import CurrentActor, SchoolActor
 from app.db import SessionDep
 from app.models import (
+    CommentIn,
+    CommentPublic,
     Input,
     Membership,
     MomentCreate,
@@ -25,6 +38,8 @@ from app.models import (
     ObservationPublic,
     ObservationStatus,
     ObservationUpdate,
+    ReflectionIn,
+    ReflectionPublic,
     Role,
     School,
 )
@@ -107,9 +122,7 @@ def me_out(session: SessionDep, actor: auth.Actor) -> MeOut:
         email=actor.person.email,
         current_school_id=actor.school.id if actor.school else None,
         roles=actor.roles,
-        schools=[
-            SchoolOut(id=s.id, name=s.name, roles=m.roles, phases=s.phases) for m, s in rows
-        ],
+        schools=[SchoolOut(id=s.id, name=s.name, roles=m.roles, phases=s.phases) for m, s in rows],
         teams=[TeamOut(id=t.id, name=t.name) for t in teams],
         csrf_token=actor.auth.csrf_token,
     )
@@ -332,6 +345,68 @@ def revoke_share(
     """Revoke a share: the colleague loses access at once, and their tablet is told so at
     its next sync."""
     sharing.revoke(session, actor=actor, observation_id=observation_id, person_id=person_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@api.put("/observations/{observation_id}/reflection", tags=["reflection"], responses=ERRORS)
+def put_reflection(
+    observation_id: uuid.UUID, body: ReflectionIn, actor: SchoolActor, session: SessionDep
+) -> ReflectionPublic:
+    """Write your reflection on an observation of your lesson (the observed teacher only).
+    Send the ``version`` you edited; none for a first reflection. A stale version is refused
+    with 409 and the current version, so nobody's words are overwritten unseen."""
+    row, _status = reflection.save(
+        session,
+        actor=actor,
+        observation_id=observation_id,
+        texts=body.model_dump(include=set(reflection.FIELDS)),
+        version=body.version,
+    )
+    return ReflectionPublic.model_validate(row, from_attributes=True)
+
+
+@api.get("/observations/{observation_id}/comments", tags=["conversation"], responses=ERRORS)
+def list_comments(
+    observation_id: uuid.UUID, actor: SchoolActor, session: SessionDep
+) -> list[CommentPublic]:
+    """The conversation on an observation, oldest first; withdrawn remarks keep their place."""
+    return conversation.comments_of(session, actor=actor, observation_id=observation_id)
+
+
+@api.post(
+    "/observations/{observation_id}/comments",
+    tags=["conversation"],
+    status_code=status.HTTP_201_CREATED,
+    responses=ERRORS,
+)
+def add_comment(
+    observation_id: uuid.UUID,
+    body: CommentIn,
+    actor: SchoolActor,
+    session: SessionDep,
+    response: Response,
+) -> CommentPublic:
+    """Add a remark on the observation, or on one moment with ``moment_id`` (observer and
+    observed teacher). The same ``id`` with the same text again is harmless (200)."""
+    added, new = conversation.add(session, actor=actor, observation_id=observation_id, data=body)
+    if not new:
+        response.status_code = status.HTTP_200_OK
+    return added
+
+
+@api.delete(
+    "/observations/{observation_id}/comments/{comment_id}",
+    tags=["conversation"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=ERRORS,
+)
+def withdraw_comment(
+    observation_id: uuid.UUID, comment_id: uuid.UUID, actor: SchoolActor, session: SessionDep
+) -> Response:
+    """Withdraw your own remark: its text is removed, its place in the conversation stays."""
+    conversation.withdraw(
+        session, actor=actor, observation_id=observation_id, comment_id=comment_id
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import field_validator
+from pydantic import ConfigDict, field_validator
 from sqlmodel import JSON, Column, Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -101,6 +101,7 @@ DEFAULT_PHASES = ["start", "instructie", "verwerking", "afsluiting"]
 NOTE_MAX = 500
 SUMMARY_MAX = 4000
 REFLECTION_MAX = 4000
+COMMENT_MAX = 1000
 
 
 # --- schools, people, teams, semesters -----------------------------------------------------
@@ -292,6 +293,22 @@ class Reflection(SQLModel, table=True):
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Comment(SQLModel, table=True):
+    """One remark in the short conversation between observer and observed teacher, on the
+    observation as a whole or on one of its moments. Its author may withdraw it; the row stays
+    as a tombstone so the thread keeps its shape."""
+
+    __table_args__ = (sa.Index("ix_comment_observation_created", "observation_id", "created_at"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    observation_id: uuid.UUID = Field(foreign_key="observation.id", ondelete="CASCADE")
+    moment_id: uuid.UUID | None = Field(default=None, foreign_key="moment.id", ondelete="CASCADE")
+    author_id: uuid.UUID = Field(foreign_key="person.id")
+    body: str = Field(max_length=COMMENT_MAX)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ObservationRead(SQLModel, table=True):
@@ -519,5 +536,51 @@ class ObservationPublic(ObservationBase):
     moment_count: int
 
 
+class ReflectionIn(Input):
+    # A misspelt field would otherwise save an empty answer and report success.
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    dominant_mechanism: str = Field(default="", max_length=REFLECTION_MAX)
+    zones: str = Field(default="", max_length=REFLECTION_MAX)
+    next_step: str = Field(default="", max_length=REFLECTION_MAX)
+    version: int | None = Field(
+        default=None,
+        description="The version you edited (none for a first reflection); a stale one gives 409.",
+    )
+
+
+class ReflectionPublic(SQLModel):
+    id: uuid.UUID
+    observation_id: uuid.UUID
+    dominant_mechanism: str
+    zones: str
+    next_step: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CommentIn(Input):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    id: uuid.UUID | None = Field(
+        default=None, description="Made by the client, so that sending it twice adds it once."
+    )
+    body: str = Field(min_length=1, max_length=COMMENT_MAX)
+    moment_id: uuid.UUID | None = None
+
+
+class CommentPublic(SQLModel):
+    id: uuid.UUID
+    observation_id: uuid.UUID
+    moment_id: uuid.UUID | None
+    author: PersonRef
+    body: str
+    created_at: datetime
+    deleted: bool
+
+
 class ObservationDetail(ObservationPublic):
     moments: list[MomentPublic]
+    reflection: ReflectionPublic | None = None
+    comments: list[CommentPublic] = []

@@ -9,8 +9,9 @@ not:
 - their account, memberships, teams, sessions (never a password or token hash) and tablets;
 - the observations they made and those of their own lessons, deleted ones included for as
   long as they are kept, with every moment in them;
-- the reflections on their lessons, the shares they made or received, and the observations
-  they opened (the read log).
+- the reflections on their lessons, the conversations on those observations and every remark
+  they wrote, the shares they made or received, and the observations they opened (the read
+  log).
 """
 
 import csv
@@ -23,6 +24,7 @@ from sqlmodel import Session, col, or_, select
 
 from app.models import (
     AuthSession,
+    Comment,
     Membership,
     Moment,
     Observation,
@@ -49,9 +51,7 @@ def collect(session: Session, person: Person) -> dict[str, Any]:
     me = person.id
     schools = {s.id: s.name for s in session.exec(select(School))}
     memberships = session.exec(select(Membership).where(Membership.person_id == me)).all()
-    teams = session.exec(
-        select(Team).join(TeamMember).where(TeamMember.person_id == me)
-    ).all()
+    teams = session.exec(select(Team).join(TeamMember).where(TeamMember.person_id == me)).all()
     observations = session.exec(
         select(Observation)
         .where(or_(Observation.observer_id == me, Observation.observed_teacher_id == me))
@@ -70,6 +70,11 @@ def collect(session: Session, person: Person) -> dict[str, Any]:
     ).all()
     shares = session.exec(
         select(Share).where(or_(Share.person_id == me, Share.created_by_id == me))
+    ).all()
+    comments = session.exec(
+        select(Comment)
+        .where(or_(col(Comment.observation_id).in_(ids), Comment.author_id == me))
+        .order_by(col(Comment.observation_id), col(Comment.created_at))
     ).all()
     names = {p.id: p.name for p in session.exec(select(Person))}
     return {
@@ -92,6 +97,7 @@ def collect(session: Session, person: Person) -> dict[str, Any]:
         ],
         "moments": [_row(m) for m in moments],
         "reflections": [_row(r) for r in reflections],
+        "comments": [_row(c, author=names.get(c.author_id, "")) for c in comments],
         "shares": [
             _row(s, person=names.get(s.person_id, ""), shared_by=names.get(s.created_by_id, ""))
             for s in shares
@@ -122,6 +128,7 @@ SECTION_LABELS = {
     "observations": "observatie",
     "moments": "moment",
     "reflections": "reflectie",
+    "comments": "reactie",
     "shares": "deling",
     "sessions": "sessie",
     "devices": "tablet",

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from app import changelog, codebook, people
+from app import changelog, codebook, conversation, people, reflection
 from app.access import Action, authorize, can, get_observation, visible_observations
 from app.auth import Actor
 from app.errors import Conflict, Invalid, NotFound
@@ -337,7 +337,12 @@ def detail(session: Session, *, actor: Actor, observation_id: uuid.UUID) -> Obse
     moments = [
         MomentPublic.model_validate(m, from_attributes=True) for m in moments_of(session, obs.id)
     ]
-    return ObservationDetail(**public.model_dump(), moments=moments)
+    return ObservationDetail(
+        **public.model_dump(),
+        moments=moments,
+        reflection=reflection.public(reflection.of(session, obs.id)),
+        comments=conversation.comments_of(session, actor=actor, observation_id=obs.id),
+    )
 
 
 def to_public(session: Session, found: list[Observation]) -> list[ObservationPublic]:

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from app import changelog, observations
+from app import changelog, observations, reflection
 from app.access import Action, authorize, get_observation, visible_observations
 from app.auth import Actor
 from app.errors import Conflict, DomainError, Forbidden, Invalid
@@ -221,38 +221,23 @@ def _delete_moment(session: Session, actor: Actor, m: MutationIn) -> int:
 
 def _put_reflection(session: Session, actor: Actor, m: MutationIn) -> int:
     data: ReflectionData = _parse(ReflectionData, m.data)
-    obs = get_observation(session, actor, data.observation_id)
-    authorize(actor, Action.reflect, obs)
-    texts = data.model_dump(include={"dominant_mechanism", "zones", "next_step"})
-    existing = session.exec(select(Reflection).where(Reflection.observation_id == obs.id)).first()
-    if existing is None:
-        row = Reflection(id=m.id, observation_id=obs.id, author_id=actor.person.id, **texts)
-        stored = observations._insert_once(session, row)
-        if stored is not None:
-            raise Outcome("conflict", _("Deze reflectie bestaat al bij een andere observatie."))
-        observations._changed(session, obs, "reflection", row.id, False)
-        return row.version
-    if existing.id != m.id:
-        raise Outcome(
-            "conflict", _("Er is al een reflectie bij deze les; open die en vul haar aan.")
+    try:
+        row, status = reflection.save(
+            session,
+            actor=actor,
+            observation_id=data.observation_id,
+            texts=data.model_dump(include=set(reflection.FIELDS)),
+            version=m.base_version,
+            reflection_id=m.id,
+            commit=False,
         )
-    same = all(getattr(existing, k) == v for k, v in texts.items())
-    if m.base_version != existing.version:
-        if same:
-            raise Outcome("duplicate", version=existing.version)
-        raise Outcome(
-            "conflict",
-            _("Je reflectie is intussen elders aangepast (versie {v}).", v=existing.version),
-            existing.version,
-        )
-    if same:
-        return existing.version
-    existing.sqlmodel_update(texts)
-    existing.version += 1
-    existing.updated_at = utcnow()
-    session.add(existing)
-    observations._changed(session, obs, "reflection", existing.id, False)
-    return existing.version
+    except reflection.Stale as e:
+        raise Outcome("conflict", e.message, e.extra["current_version"]) from None
+    except Conflict as e:
+        raise Outcome("conflict", e.message) from None
+    if status == "duplicate":
+        raise Outcome("duplicate", version=row.version)
+    return row.version
 
 
 APPLY: dict[str, Callable[[Session, Actor, MutationIn], int]] = {
@@ -460,16 +445,16 @@ def _snapshot(session: Session, actor: Actor, top: int) -> PullOut:
                 data=_state("moment", moment),
             )
         )
-    for reflection in session.exec(
+    for written in session.exec(
         select(Reflection).where(col(Reflection.observation_id).in_(list(visible)))
     ):
         changes.append(
             ChangeOut(
                 seq=top,
                 entity="reflection",
-                id=reflection.id,
+                id=written.id,
                 deleted=False,
-                data=_state("reflection", reflection),
+                data=_state("reflection", written),
             )
         )
     return PullOut(

@@ -24,7 +24,17 @@ from sqlmodel import Session, col, func, select
 from app import db
 from app.codebook import default_book
 from app.main import create_app
-from app.models import Moment, Observation, Person, Role, School, Share, utcnow
+from app.models import (
+    Comment,
+    Moment,
+    Observation,
+    Person,
+    Reflection,
+    Role,
+    School,
+    Share,
+    utcnow,
+)
 from tests.factories import (
     add_membership,
     login,
@@ -215,7 +225,10 @@ def on_record(
     def make(w: World, s: Session, _role: str, target: str) -> Request:
         obs, moment = make_record(s, w, RECORDS[target])
         url = f"/api/observations/{obs.id}{suffix.format(moment=moment.id)}"
-        return Request(method, url, body(obs) if body else None)
+        json = body(obs) if body else None
+        if isinstance(json, dict):  # "{moment}" in a body names the record's moment, as in a URL
+            json = {k: str(moment.id) if v == "{moment}" else v for k, v in json.items()}
+        return Request(method, url, json)
 
     return make
 
@@ -230,6 +243,17 @@ def revoke_a_share(w: World, s: Session, _role: str, target: str) -> Request:
     )
     s.commit()
     return Request("DELETE", f"/api/observations/{obs.id}/shares/{obs.observer_id}")
+
+
+def withdraw_a_comment(w: World, s: Session, _role: str, target: str) -> Request:
+    """A remark to withdraw on the target record: one the observer wrote."""
+    obs, _moment = make_record(s, w, RECORDS[target])
+    remark = Comment(
+        id=uuid.uuid4(), observation_id=obs.id, author_id=obs.observer_id, body="Mooi moment."
+    )
+    s.add(remark)
+    s.commit()
+    return Request("DELETE", f"/api/observations/{obs.id}/comments/{remark.id}")
 
 
 READ = by_relation({"observer": 200, "observed": 200, "shared": 200})
@@ -330,6 +354,40 @@ MATRIX: dict[str, list[Entry]] = {
             on_record("GET", suffix="/reads"),
             changes_nothing=True,
         )
+    ],
+    "PUT /api/observations/{observation_id}/reflection": [
+        Entry(
+            TARGET_RECORDS,
+            by_relation({"observed": 200}),
+            on_record(
+                "PUT",
+                suffix="/reflection",
+                body=lambda o: {"dominant_mechanism": "Ludificering bij de overgang."},
+            ),
+        )
+    ],
+    "GET /api/observations/{observation_id}/comments": [
+        Entry(TARGET_RECORDS, READ, on_record("GET", suffix="/comments"), changes_nothing=True)
+    ],
+    "POST /api/observations/{observation_id}/comments": [
+        Entry(
+            TARGET_RECORDS,
+            by_relation({"observer": 201, "observed": 201}),
+            on_record("POST", suffix="/comments", body=lambda o: {"body": "Zag je dat ook?"}),
+        ),
+        Entry(
+            TARGET_RECORDS,
+            by_relation({"observer": 201, "observed": 201}),
+            on_record(
+                "POST",
+                suffix="/comments",
+                body=lambda o: {"body": "Hier ging het om.", "moment_id": "{moment}"},
+            ),
+            variant="on_a_moment",
+        ),
+    ],
+    "DELETE /api/observations/{observation_id}/comments/{comment_id}": [
+        Entry(TARGET_RECORDS, by_relation({"observer": 204}), withdraw_a_comment)
     ],
     "PATCH /api/observations/{observation_id}": [
         Entry(
@@ -441,7 +499,7 @@ def test_every_endpoint_in_the_schema_has_a_matrix_entry_and_no_entry_is_stale()
 
 def _state(session: Session, url: str) -> tuple[Any, ...] | None:
     """What a refused request must leave alone: the observation's version, deletion and
-    exclusion, its moments and who it is shared with."""
+    exclusion, its moments, who it is shared with, its reflection and its conversation."""
     parts = url.split("/")
     if len(parts) < 4:
         return None
@@ -456,6 +514,14 @@ def _state(session: Session, url: str) -> tuple[Any, ...] | None:
             Share.observation_id == obs.id, col(Share.revoked_at).is_(None)
         )
     ).all()
+    reflection = session.exec(
+        select(Reflection.version, Reflection.dominant_mechanism).where(
+            Reflection.observation_id == obs.id
+        )
+    ).first()
+    remarks = session.exec(
+        select(Comment.id, Comment.body, Comment.deleted_at).where(Comment.observation_id == obs.id)
+    ).all()
     state = (
         obs.version,
         obs.deleted_at,
@@ -463,6 +529,8 @@ def _state(session: Session, url: str) -> tuple[Any, ...] | None:
         obs.summary,
         sorted(moments),
         sorted(shared),
+        tuple(reflection) if reflection else None,
+        sorted(remarks),
     )
     session.rollback()
     return state

@@ -13,7 +13,17 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser
 from sqlmodel import Session, col, or_, select
 
-from app.models import Membership, Moment, Observation, Person, Reflection, Role, Share, Team
+from app.models import (
+    Comment,
+    Membership,
+    Moment,
+    Observation,
+    Person,
+    Reflection,
+    Role,
+    Share,
+    Team,
+)
 from tests import factories
 
 
@@ -53,7 +63,18 @@ def scene(session: Session) -> Scene:
     share_to_me = Share(
         observation_id=shared_with_me.id, person_id=me.id, created_by_id=colleague.id
     )
-    session.add_all([reflection, my_share, share_to_me])
+    on_my_lesson = Comment(
+        id=uuid.uuid4(), observation_id=of_my_lesson.id, author_id=coach.id, body="Mooie start"
+    )
+    mine_elsewhere = Comment(
+        id=uuid.uuid4(), observation_id=by_me.id, author_id=me.id, body="Dank voor je les"
+    )
+    about_another = Comment(
+        id=uuid.uuid4(), observation_id=not_mine.id, author_id=coach.id, body="Over een ander"
+    )
+    session.add_all(
+        [reflection, my_share, share_to_me, on_my_lesson, mine_elsewhere, about_another]
+    )
     session.commit()
     return Scene(me=me, team=team, not_mine=not_mine)
 
@@ -100,6 +121,18 @@ def test_the_export_holds_every_record_about_and_by_me_and_nothing_else(
         )
     }
     assert len(data["shares"]) == 2
+    assert ids(data["comments"]) == {
+        str(c.id)
+        for c in session.exec(
+            select(Comment).where(
+                or_(
+                    col(Comment.observation_id).in_([o.id for o in observations]),
+                    Comment.author_id == my_id,
+                )
+            )
+        )
+    }
+    assert {c["body"] for c in data["comments"]} == {"Mooie start", "Dank voor je les"}
     assert {m["school_id"] for m in data["memberships"]} == {
         str(s) for s in schools_of(session, my_id)
     }
@@ -148,6 +181,7 @@ def test_the_csv_export_has_the_same_records_one_field_a_row(
     assert by_section["observatie"] == ids(as_json["observations"])
     assert by_section["reflectie"] == ids(as_json["reflections"])
     assert by_section["deling"] == ids(as_json["shares"])
+    assert by_section["reactie"] == ids(as_json["comments"])
     notes = {value for section, _id, field, value in rows if field == "note"}
     assert "Wacht na de vraag" in notes
     assert ["persoon", str(world.me.id), "name", "Noor Ahmadi"] in rows
