@@ -24,6 +24,7 @@ from app.db import session_scope
 from app.models import (
     Change,
     CodeKind,
+    Comment,
     LoginThrottle,
     Membership,
     Moment,
@@ -307,6 +308,18 @@ REFLECTION_NEXT_TEAM = (
     "zodat we er hetzelfde op reageren."
 )
 
+# The short conversation after a lesson: the observer asks about one moment, the teacher answers.
+REMARKS_ON_A_MOMENT = [
+    "Dit vond ik een sterk moment. Merkte jij hoe de klas erop reageerde?",
+    "Hier kantelde de sfeer even. Hoe zag jij dat vanaf het bord?",
+    "Mooi voorbeeld. Doe je dit bewust, of ging het vanzelf?",
+]
+REPLIES = [
+    "Ja, dat zag ik ook. Ik neem het mee naar het teamoverleg.",
+    "Vanaf het bord zag ik vooral de groep vooraan; goed dat je dit noteerde.",
+    "Niet helemaal bewust. Ik ga het de volgende les expres proberen.",
+]
+
 # --- the timetable (Europe/Amsterdam): every lesson starts at or after 08:30, ends by 16:00 ---
 
 SLOTS = {
@@ -480,6 +493,9 @@ class _Builder:
         s.add_all(reflections)
         s.add_all(shares)
         s.flush()
+        remarks = self._conversations(lessons, reflections)
+        s.add_all(remarks)
+        s.flush()
         self._number_changes(lessons, reflections)
 
         counts = Counter(lesson.semester for lesson in lessons)
@@ -490,7 +506,7 @@ class _Builder:
             f"{len(self.people)} people ({len(COACHES)} coaches, {len(TEACHERS)} teachers, "
             f"1 school leader), {len(TEAMS)} teams, {len(lessons)} observed lessons "
             f"({semester_text}), {moments} coded moments, {len(reflections)} reflections, "
-            f"{len(shares)} shares.\n"
+            f"{len(shares)} shares, {len(remarks)} remarks in conversations.\n"
             f"Log in with password '{PASSWORD}' as coach{DOMAIN}, docent{DOMAIN}, "
             f"ontwikkelgroep{DOMAIN} or schoolleider{DOMAIN}."
         )
@@ -835,6 +851,44 @@ class _Builder:
                 )
             )
         return reflections
+
+    def _conversations(
+        self, lessons: list[_Lesson], reflections: list[Reflection]
+    ) -> list[Comment]:
+        """On most reflected lessons the observer asks about a moment with a note, and the
+        teacher answers the next day."""
+        rng = self.rng
+        reflected = {r.observation_id: r for r in reflections}
+        remarks = []
+        for lesson in lessons:
+            obs = lesson.observation
+            written = reflected.get(obs.id) if obs else None
+            noted = [m for m in lesson.moments if m.note and m.deleted_at is None]
+            if obs is None or written is None or not noted or rng.random() < 0.3:
+                continue
+            asked = written.created_at + timedelta(hours=rng.randint(2, 8))
+            answered = asked + timedelta(hours=rng.randint(12, 30))
+            if answered > self.cutoff:
+                continue
+            i = rng.randrange(len(REMARKS_ON_A_MOMENT))
+            remarks += [
+                Comment(
+                    id=uuid.uuid4(),
+                    observation_id=obs.id,
+                    moment_id=rng.choice(noted).id,
+                    author_id=obs.observer_id,
+                    body=REMARKS_ON_A_MOMENT[i],
+                    created_at=asked,
+                ),
+                Comment(
+                    id=uuid.uuid4(),
+                    observation_id=obs.id,
+                    author_id=obs.observed_teacher_id,
+                    body=REPLIES[i],
+                    created_at=answered,
+                ),
+            ]
+        return remarks
 
     def _shares(self, lessons: list[_Lesson]) -> list[Share]:
         """The observed teacher shares a few lessons with a colleague from the same team."""

@@ -219,6 +219,9 @@ def create_app(*, check_schema: bool = True) -> FastAPI:
     from app.pages import pages
 
     app.include_router(pages)
+    from app.lessons import lesson_pages
+
+    app.include_router(lesson_pages)
     app.include_router(pwa)
     app.mount("/static", StaticFiles(directory=settings.web_dir), name="static")
     return app

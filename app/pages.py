@@ -20,25 +20,21 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from app import auth, codebook, observations, people, readlog, schools, sharing
-from app.access import Action, authorize, can, get_observation
+from app import auth, codebook, observations, people, schools
+from app.access import Action, authorize, can
 from app.api import set_session_cookie
 from app.auth import Actor, CurrentActor, OptionalActor, SchoolActor
 from app.db import SessionDep
 from app.errors import DomainError, Invalid, NotFound
 from app.i18n import _
 from app.models import (
-    Code,
     CodebookVersion,
     CodeKind,
     ObservationStatus,
-    ObservationUpdate,
     Person,
     Role,
     School,
     Semester,
-    Target,
-    Zone,
     utcnow,
 )
 from app.settings import get_settings
@@ -63,8 +59,6 @@ STATUS_LABELS = {
     ObservationStatus.ended: "Les afgelopen",
     ObservationStatus.ready: "Klaar",
 }
-ZONE_LABELS = {Zone.groen: "Groen", Zone.oranje: "Oranje", Zone.rood: "Rood"}
-TARGET_LABELS = {Target.klas: "Hele klas", Target.groep: "Groepje", Target.leerling: "Eén leerling"}
 
 # Messages shown once after a redirect (?melding=...). Source texts; translated when shown.
 NOTICES = {
@@ -88,6 +82,9 @@ NOTICES = {
     "ingetrokken": "Het delen is ingetrokken; die collega kan de observatie niet meer openen.",
     "buiten-team": "Deze observatie telt niet mee in de teampatronen.",
     "binnen-team": "Deze observatie telt weer mee in de teampatronen.",
+    "reflectie": "Je reflectie is bewaard.",
+    "reactie": "Je reactie is geplaatst.",
+    "reactie-ingetrokken": "Je reactie is ingetrokken.",
 }
 
 
@@ -414,126 +411,6 @@ def choose_school(
 
 def _labels(labels: dict[Any, str]) -> dict[str, str]:
     return {getattr(k, "value", k): _(v) for k, v in labels.items()}
-
-
-# --- one observation -----------------------------------------------------------------------------
-
-
-def code_index(session: Session, school_id: uuid.UUID) -> dict[str, Code]:
-    """Every key the school's book ever had, with its newest wording: an old moment whose code
-    was since renamed or retired still shows what it means."""
-    rows = session.exec(
-        select(Code)
-        .join(CodebookVersion, col(Code.version_id) == CodebookVersion.id)
-        .where(CodebookVersion.school_id == school_id)
-        .order_by(col(CodebookVersion.number))
-    )
-    return {code.key: code for code in rows}
-
-
-def clock(offset_ms: int) -> str:
-    seconds = offset_ms // 1000
-    return f"{seconds // 60:02d}:{seconds % 60:02d}"
-
-
-@pages.get("/observaties/{observation_id}")
-def observation_page(
-    observation_id: uuid.UUID,
-    request: Request,
-    actor: SchoolActor,
-    session: SessionDep,
-    melding: str | None = None,
-) -> Response:
-    obs = observations.detail(session, actor=actor, observation_id=observation_id)
-    readlog.record(actor=actor, observation=obs)
-    owner = can(actor, Action.share, get_observation(session, actor, obs.id))
-    reads = readlog.readers(session, actor=actor, observation_id=obs.id) if owner else None
-    shares = sharing.shares_of(session, actor=actor, observation_id=obs.id) if owner else []
-    shared_ids = {s.person_id for s in shares}
-    colleagues = (
-        [
-            p
-            for p, m in people.people_of(session, school_of(actor).id)
-            if m.active and p.active and p.id != actor.person.id and p.id not in shared_ids
-        ]
-        if owner
-        else []
-    )
-    codes = code_index(session, school_of(actor).id)
-    families = codebook.families()
-    moments = []
-    for m in obs.moments:
-        code = codes.get(m.code)
-        family = families.get(code.family) if code else None
-        moments.append(
-            {
-                "clock": clock(m.offset_ms),
-                "label": code.label if code else m.code,
-                "key": m.code,
-                "family": family.label if family else "",
-                "family_key": code.family if code else "",
-                "colour": code.colour if code else "#57606a",
-                "kind": _(codebook.KIND_LABELS[CodeKind(code.kind)]) if code else "",
-                "phase": m.phase or "",
-                "zone": m.zone.value if m.zone else "",
-                "zone_label": _(ZONE_LABELS[m.zone]) if m.zone else "",
-                "target": _(TARGET_LABELS[m.target]) if m.target else "",
-                "note": m.note,
-            }
-        )
-    return render(
-        request,
-        "observation.html",
-        obs=obs,
-        moments=moments,
-        reads=reads,
-        owner=owner,
-        shares=shares,
-        colleagues=colleagues,
-        notice=notice(melding),
-        status_label=_(STATUS_LABELS[obs.status]),
-    )
-
-
-@pages.post("/observaties/{observation_id}/delen")
-def observation_share(
-    observation_id: uuid.UUID,
-    actor: SchoolActor,
-    session: SessionDep,
-    person_id: Annotated[str, Form()] = "",
-) -> Response:
-    try:
-        person = uuid.UUID(person_id)
-    except ValueError as e:
-        raise Invalid(_("Kies een collega om mee te delen.")) from e
-    sharing.share(session, actor=actor, observation_id=observation_id, person_id=person)
-    return redirect(f"/observaties/{observation_id}?melding=gedeeld#delen")
-
-
-@pages.post("/observaties/{observation_id}/delen/{person_id}/intrekken")
-def observation_revoke(
-    observation_id: uuid.UUID, person_id: uuid.UUID, actor: SchoolActor, session: SessionDep
-) -> Response:
-    sharing.revoke(session, actor=actor, observation_id=observation_id, person_id=person_id)
-    return redirect(f"/observaties/{observation_id}?melding=ingetrokken#delen")
-
-
-@pages.post("/observaties/{observation_id}/teamgegevens")
-def observation_team_data(
-    observation_id: uuid.UUID,
-    actor: SchoolActor,
-    session: SessionDep,
-    buiten: Annotated[str, Form()] = "",
-) -> Response:
-    excluded = buiten == "ja"
-    observations.update(
-        session,
-        actor=actor,
-        observation_id=observation_id,
-        data=ObservationUpdate(excluded_from_team=excluded),
-    )
-    melding = "buiten-team" if excluded else "binnen-team"
-    return redirect(f"/observaties/{observation_id}?melding={melding}#delen")
 
 
 # --- admin: overview -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select
 
 from app import codebook, demo, people, schools
 from app.models import (
+    Comment,
     Membership,
     Moment,
     Observation,
@@ -125,6 +126,12 @@ def _counts(session: Session, school: School) -> dict[str, int]:
         "shares": count(
             Share,
             col(Share.observation_id).in_(
+                select(Observation.id).where(Observation.school_id == school.id)
+            ),
+        ),
+        "remarks": count(
+            Comment,
+            col(Comment.observation_id).in_(
                 select(Observation.id).where(Observation.school_id == school.id)
             ),
         ),
@@ -286,6 +293,14 @@ def test_reflections_shares_and_exclusions_are_present(session: Session) -> None
     docent = session.exec(select(Person).where(Person.email == "docent@demo.example")).one()
 
     assert reflections and shares
+    remarks = session.exec(
+        select(Comment).where(col(Comment.observation_id).in_(list(observations)))
+    ).all()
+    assert remarks
+    people_of_lesson = {o.id: {o.observer_id, o.observed_teacher_id} for o in observations.values()}
+    assert all(c.author_id in people_of_lesson[c.observation_id] for c in remarks)
+    docent_lessons = {o.id for o in observations.values() if o.observed_teacher_id == docent.id}
+    assert any(c.observation_id in docent_lessons for c in remarks)
     assert all(
         r.author_id == observations[r.observation_id].observed_teacher_id for r in reflections
     )
