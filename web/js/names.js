@@ -8,27 +8,23 @@
 //    anyway (languages, subjects, days, months, places), not an abbreviation, and not the
 //    name of a colleague (staff names are passed in as `allowed`).
 
-let firstNames = null;
+// The lists live in one file the server reads too (app/names.py), so both flag the same words.
+let lists = null;
 
-async function loadNames() {
-  if (!firstNames) {
-    firstNames = fetch("/static/js/voornamen.json")
+async function loadLists() {
+  if (!lists) {
+    lists = fetch("/static/js/voornamen.json")
       .then((response) => response.json())
-      .then((body) => new Set(body.names))
-      .catch(() => new Set());
+      .then((body) => ({
+        names: new Set(body.names),
+        capitalised: new Set(body.always_capitalised),
+      }))
+      .catch(() => ({ names: new Set(), capitalised: new Set() }));
   }
-  return firstNames;
+  return lists;
 }
 
-const ALWAYS_CAPITALISED = new Set([
-  "nederlands", "engels", "frans", "duits", "spaans", "turks", "arabisch", "latijn", "grieks",
-  "chinees", "pools", "nederland", "europa", "amsterdam", "rotterdam", "utrecht", "den",
-  "haag", "god", "allah", "jezus", "ramadan", "kerst", "pasen", "suikerfeest", "offerfeest",
-  "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag",
-  "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-  "oktober", "november", "december", "teams", "magister", "somtoday", "google", "youtube",
-  "tiktok", "instagram", "snapchat", "whatsapp", "chromebook", "ipad", "covid",
-]);
+
 
 const WORD = /[\p{L}][\p{L}'’-]*/gu;
 
@@ -41,7 +37,7 @@ function startsSentence(text, index) {
 
 export async function suspectNames(text, allowed = []) {
   if (!text) return [];
-  const names = await loadNames();
+  const { names, capitalised } = await loadLists();
   const allow = new Set(allowed.flatMap((n) => n.toLowerCase().split(/\s+/u)));
   const found = [];
   for (const match of text.matchAll(WORD)) {
@@ -50,7 +46,7 @@ export async function suspectNames(text, allowed = []) {
     if (first === first.toLowerCase()) continue;            // no capital
     if (word.length > 1 && word === word.toUpperCase()) continue;  // HAVO, CKV, TS
     const lower = word.toLowerCase();
-    if (allow.has(lower) || ALWAYS_CAPITALISED.has(lower)) continue;
+    if (allow.has(lower) || capitalised.has(lower)) continue;
     if (names.has(lower) || !startsSentence(text, match.index)) found.push(word);
   }
   return [...new Set(found)];
