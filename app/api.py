@@ -16,6 +16,7 @@ from app import (
     auth,
     codebook,
     conversation,
+    coulissen,
     mydata,
     observations,
     people,
@@ -24,6 +25,7 @@ from app import (
     sharing,
     sync,
 )
+from app.access import Action, authorize
 from app.auth import CurrentActor, SchoolActor
 from app.db import SessionDep
 from app.models import (
@@ -346,6 +348,24 @@ def revoke_share(
     its next sync."""
     sharing.revoke(session, actor=actor, observation_id=observation_id, person_id=person_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@api.get("/coulissen", tags=["coulissen"], responses=ERRORS)
+def get_coulissen(
+    actor: SchoolActor,
+    session: SessionDep,
+    semester: Annotated[
+        uuid.UUID | None, Query(description="Default: the current semester.")
+    ] = None,
+    team: Annotated[uuid.UUID | None, Query(description="Default: the whole school.")] = None,
+) -> coulissen.Dashboard:
+    """The patterns of a semester for the whole school or one team: the figures of the
+    coulissen-ruimte. Every cell carries ``n_teachers`` (null when hidden) and ``suppressed``;
+    a cell that rests on fewer distinct observed teachers than the school's minimum, or that
+    would let such a cell be worked out, is hidden. No person is named."""
+    authorize(actor, Action.read_aggregates)
+    assert actor.school is not None
+    return coulissen.build(session, school_id=actor.school.id, semester_id=semester, team_id=team)
 
 
 @api.put("/observations/{observation_id}/reflection", tags=["reflection"], responses=ERRORS)

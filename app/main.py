@@ -222,6 +222,9 @@ def create_app(*, check_schema: bool = True) -> FastAPI:
     from app.lessons import lesson_pages
 
     app.include_router(lesson_pages)
+    from app.coulissen_pages import coulissen_pages
+
+    app.include_router(coulissen_pages)
     app.include_router(pwa)
     app.mount("/static", StaticFiles(directory=settings.web_dir), name="static")
     return app

@@ -324,6 +324,7 @@ MATRIX: dict[str, list[Entry]] = {
     ],
     "GET /api/people": [Entry(("my_school",), everyone(200), plain("GET", "/api/people"))],
     "GET /api/codebook": [Entry(("my_school",), everyone(200), plain("GET", "/api/codebook"))],
+    "GET /api/coulissen": [Entry(("my_school",), everyone(200), plain("GET", "/api/coulissen"))],
     "GET /api/observations": [
         Entry(("visible",), everyone(200), plain("GET", "/api/observations"))
     ],
