@@ -30,10 +30,9 @@ from app import charts, codebook, coulissen, names
 from app.access import Action, authorize, can
 from app.auth import Actor, SchoolActor
 from app.db import SessionDep
-from app.errors import Invalid
 from app.i18n import _
 from app.models import Code, CodebookVersion, Moment, Observation, Semester, Team
-from app.pages import school_of
+from app.pages import parse_uuid, school_of
 from app.templating import nl_date, nl_time, render
 
 coulissen_pages = APIRouter(include_in_schema=False)
@@ -53,15 +52,6 @@ ZONE_ORDER = ["groen", "oranje", "rood"]
 DIRECTION_SIGNS = {"hoger": "↑", "lager": "↓", "gelijk": "="}
 
 
-def _uuid_param(value: str, message: str) -> uuid.UUID | None:
-    if not value:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError as e:
-        raise Invalid(message) from e
-
-
 def dashboard_for(
     session: Session, actor: Actor, semester: str = "", team: str = ""
 ) -> coulissen.Dashboard:
@@ -69,10 +59,8 @@ def dashboard_for(
     return coulissen.build(
         session,
         school_id=school_of(actor).id,
-        semester_id=_uuid_param(
-            semester, _("Dit semester bestaat niet; kies er een uit de lijst.")
-        ),
-        team_id=_uuid_param(team, _("Dit team bestaat niet; kies er een.")),
+        semester_id=parse_uuid(semester, _("Dit semester bestaat niet; kies er een uit de lijst.")),
+        team_id=parse_uuid(team, _("Dit team bestaat niet; kies er een.")),
     )
 
 
@@ -376,33 +364,29 @@ def dashboard_page(
     return render(request, "coulissen.html", **_context(request, session, actor, semester, team))
 
 
-@coulissen_pages.get("/coulissen/sessiepakket")
-def session_pack(
-    request: Request,
-    actor: SchoolActor,
-    session: SessionDep,
-    semester: str = "",
-    team: str = "",
+def _pack(
+    request: Request, session: Session, actor: Actor, semester: str, team: str, template: str
 ) -> Response:
+    """The session pack, printed or projected: the development group's, with example notes."""
     authorize(actor, Action.session_pack)
     context = _context(request, session, actor, semester, team)
-    context["charts"] = chart_set(context["d"], compact=True)
+    context["charts"] = chart_set(context["d"], compact=template == "sessiepakket.html")
     context["notes"] = example_notes(session, context["d"], school_of(actor).id, NOTES_IN_PACK)
-    return render(request, "sessiepakket.html", **context)
+    return render(request, template, **context)
+
+
+@coulissen_pages.get("/coulissen/sessiepakket")
+def session_pack(
+    request: Request, actor: SchoolActor, session: SessionDep, semester: str = "", team: str = ""
+) -> Response:
+    return _pack(request, session, actor, semester, team, "sessiepakket.html")
 
 
 @coulissen_pages.get("/coulissen/projectie")
 def projector(
-    request: Request,
-    actor: SchoolActor,
-    session: SessionDep,
-    semester: str = "",
-    team: str = "",
+    request: Request, actor: SchoolActor, session: SessionDep, semester: str = "", team: str = ""
 ) -> Response:
-    authorize(actor, Action.session_pack)
-    context = _context(request, session, actor, semester, team)
-    context["notes"] = example_notes(session, context["d"], school_of(actor).id, NOTES_IN_PACK)
-    return render(request, "projectie.html", **context)
+    return _pack(request, session, actor, semester, team, "projectie.html")
 
 
 @coulissen_pages.get("/coulissen/export.csv")

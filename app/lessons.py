@@ -45,7 +45,7 @@ from app.models import (
     Target,
     Zone,
 )
-from app.pages import STATUS_LABELS, _labels, notice, redirect, school_of
+from app.pages import STATUS_LABELS, _labels, notice, parse_uuid, redirect, school_of
 from app.templating import local, render
 
 lesson_pages = APIRouter(include_in_schema=False)
@@ -377,9 +377,9 @@ def observation_comment(
         if not body.strip():
             raise Invalid(_("Schrijf eerst iets voordat je het plaatst."))
         data = CommentIn(
-            id=_uuid_or_none(comment_id, _("Deze reactie heeft een ongeldig id.")),
+            id=parse_uuid(comment_id, _("Deze reactie heeft een ongeldig id.")),
             body=body,
-            moment_id=_uuid_or_none(moment_id, _("Kies een moment uit de lijst.")),
+            moment_id=parse_uuid(moment_id, _("Kies een moment uit de lijst.")),
         )
         conversation.add(session, actor=actor, observation_id=observation_id, data=data)
     except DomainError as e:
@@ -387,15 +387,6 @@ def observation_comment(
             raise
         return _again(request, session, actor, observation_id, e, "gesprek", comment_draft=draft)
     return redirect(f"/observaties/{observation_id}?melding=reactie#gesprek")
-
-
-def _uuid_or_none(value: str, message: str) -> uuid.UUID | None:
-    if not value:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError as e:
-        raise Invalid(message) from e
 
 
 @lesson_pages.post("/observaties/{observation_id}/gesprek/{comment_id}/intrekken")

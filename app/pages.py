@@ -150,6 +150,16 @@ def parse_date(value: str, field: str) -> date:
         ) from None
 
 
+def parse_uuid(value: str, message: str) -> uuid.UUID | None:
+    """An optional id from a form or a query: empty is None, anything else must be an id."""
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError as e:
+        raise Invalid(message) from e
+
+
 def parse_yes_no(value: str) -> bool:
     if value not in ("ja", "nee"):
         raise Invalid(_("Kies ja of nee."))
