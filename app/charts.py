@@ -17,10 +17,12 @@ from itertools import pairwise
 
 from markupsafe import Markup, escape
 
+from app.i18n import _
+
 INK = "#1d2530"
 MUTED = "#4d5866"
 GRID = "#c9c3b6"
-HIDDEN_TEXT = "te weinig observaties"
+HIDDEN_TEXT = "te weinig observaties"  # source text, translated where drawn
 
 # Patterns that tell zones apart without colour (and a hatch for hidden figures).
 PATTERNS = Markup(
@@ -100,7 +102,7 @@ def bars(
                 f'<rect x="{label_w}" y="{y + 5}" width="{track}" height="{row_h - 10}" '
                 f'fill="url(#p-hidden)" stroke="{MUTED}"/>'
                 f'<text x="{label_w + track + 8}" y="{mid + 5}" font-size="14" '
-                f'fill="{MUTED}">{HIDDEN_TEXT}</text>'
+                f'fill="{MUTED}">{escape(_(HIDDEN_TEXT))}</text>'
             )
         else:
             w = max(track * r.value / top_value, 1.5 if r.value else 0)
@@ -162,7 +164,7 @@ def stacked(
                 f'<rect x="{label_w}" y="{y + 4}" width="{track}" height="{row_h - 8}" '
                 f'fill="url(#p-hidden)" stroke="{MUTED}"/>'
                 f'<text x="{label_w + track / 2}" y="{mid + 5}" text-anchor="middle" '
-                f'font-size="14" fill="{INK}">{HIDDEN_TEXT}</text>'
+                f'font-size="14" fill="{INK}">{escape(_(HIDDEN_TEXT))}</text>'
             )
         else:
             x = float(label_w)
