@@ -97,6 +97,18 @@ def codes_of(session: Session, version_id: uuid.UUID) -> list[Code]:
     )
 
 
+def code_index(session: Session, school_id: uuid.UUID) -> dict[str, Code]:
+    """Every key the school's book ever had, with its newest wording: an old moment whose code
+    was since renamed or retired still shows what it means."""
+    rows = session.exec(
+        select(Code)
+        .join(CodebookVersion, col(Code.version_id) == CodebookVersion.id)
+        .where(CodebookVersion.school_id == school_id)
+        .order_by(col(CodebookVersion.number))
+    )
+    return {code.key: code for code in rows}
+
+
 def known_keys(session: Session, school_id: uuid.UUID) -> set[str]:
     """Every key in any version of the school's book: a tablet with an older copy may still
     send a code that has since been retired, and it keeps its meaning.

@@ -31,7 +31,7 @@ from app.access import Action, authorize, can
 from app.auth import Actor, SchoolActor
 from app.db import SessionDep
 from app.i18n import _
-from app.models import Code, CodebookVersion, Moment, Observation, Semester, Team
+from app.models import Moment, Observation, Semester, Team
 from app.pages import parse_uuid, school_of
 from app.templating import nl_date, nl_time, render
 
@@ -99,7 +99,7 @@ def example_notes(
         )
         .order_by(col(Moment.created_at).desc(), col(Moment.id))
     ).all()
-    codes = _codes(session, school_id)
+    codes = codebook.code_index(session, school_id)
     families = codebook.families()
     # Round robin over teachers, one note a lesson, families taking turns within a teacher.
     by_teacher: dict[Any, list[tuple[Any, str, str]]] = defaultdict(list)
@@ -136,16 +136,6 @@ def example_notes(
                 )
             )
     return picked
-
-
-def _codes(session: Session, school_id: uuid.UUID) -> dict[str, Code]:
-    rows = session.exec(
-        select(Code)
-        .join(CodebookVersion, col(Code.version_id) == CodebookVersion.id)
-        .where(CodebookVersion.school_id == school_id)
-        .order_by(col(CodebookVersion.number))
-    )
-    return {code.key: code for code in rows}
 
 
 # --- what the figures say, in sentences --------------------------------------------------------

@@ -29,8 +29,6 @@ from app.db import SessionDep
 from app.errors import DomainError, Forbidden, Invalid
 from app.i18n import _
 from app.models import (
-    Code,
-    CodebookVersion,
     CodeKind,
     Comment,
     CommentIn,
@@ -84,18 +82,6 @@ REFLECTION_HINTS = {
 # --- what the pages show -------------------------------------------------------------------------
 
 
-def code_index(session: Session, school_id: uuid.UUID) -> dict[str, Code]:
-    """Every key the school's book ever had, with its newest wording: an old moment whose code
-    was since renamed or retired still shows what it means."""
-    rows = session.exec(
-        select(Code)
-        .join(CodebookVersion, col(Code.version_id) == CodebookVersion.id)
-        .where(CodebookVersion.school_id == school_id)
-        .order_by(col(CodebookVersion.number))
-    )
-    return {code.key: code for code in rows}
-
-
 def clock(offset_ms: int) -> str:
     seconds = offset_ms // 1000
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
@@ -131,7 +117,7 @@ def count_by_family(moments: list[dict[str, Any]]) -> list[FamilyCount]:
 
 
 def describe_moments(session: Session, obs: ObservationDetail) -> list[dict[str, Any]]:
-    codes = code_index(session, obs.school_id)
+    codes = codebook.code_index(session, obs.school_id)
     families = codebook.families()
     out = []
     for m in obs.moments:
@@ -462,7 +448,7 @@ class SemesterGroup:
 def my_lessons(session: Session, actor: Actor) -> list[SemesterGroup]:
     found = observations.list_visible(session, actor=actor, relation="observed", limit=10_000)
     ids = [o.id for o in found]
-    codes = code_index(session, school_of(actor).id)
+    codes = codebook.code_index(session, school_of(actor).id)
     families = codebook.families()
     per_family: dict[uuid.UUID, Counter[str]] = {i: Counter() for i in ids}
     if ids:
