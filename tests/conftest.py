@@ -20,9 +20,8 @@ _tmp = Path(tempfile.mkdtemp(prefix=f"coulisse-test-{_worker}-"))
 _base_url = os.environ.get("COULISSE_TEST_DATABASE_URL", "")
 
 
-def _database_url() -> str:
-    if not _base_url:
-        return f"sqlite:///{_tmp / 'test.sqlite3'}"
+def _worker_database(create: bool) -> str:
+    """This worker's own PostgreSQL database beside the one named: made fresh, or dropped."""
     import sqlalchemy as sa
 
     from app.db import normalise_url
@@ -32,9 +31,16 @@ def _database_url() -> str:
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        if create:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _database_url() -> str:
+    if not _base_url:
+        return f"sqlite:///{_tmp / 'test.sqlite3'}"
+    return _worker_database(create=True)
 
 
 os.environ["COULISSE_ENVIRONMENT"] = "test"
@@ -53,6 +59,15 @@ def migrated() -> Iterator[None]:
     db.migrate()
     yield
     db.reset_engine()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave nothing behind: each process (the xdist controller too, which made its database on
+    import) drops its database and its temporary folder."""
+    db.reset_engine()
+    if _base_url:
+        _worker_database(create=False)
+    shutil.rmtree(_tmp, ignore_errors=True)
 
 
 @pytest.fixture
