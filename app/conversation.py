@@ -23,11 +23,15 @@ from app.models import Comment, CommentIn, CommentPublic, Moment, Person, Person
 def comments_of(
     session: Session, *, actor: Actor, observation_id: uuid.UUID
 ) -> list[CommentPublic]:
-    obs = get_observation(session, actor, observation_id)
+    return thread(session, get_observation(session, actor, observation_id).id)
+
+
+def thread(session: Session, observation_id: uuid.UUID) -> list[CommentPublic]:
+    """The conversation of an observation the caller has already found visible."""
     rows = session.exec(
         select(Comment, Person.name)
         .join(Person, col(Person.id) == Comment.author_id)
-        .where(Comment.observation_id == obs.id)
+        .where(Comment.observation_id == observation_id)
         .order_by(col(Comment.created_at), col(Comment.id))
     ).all()
     return [_public(row, name) for row, name in rows]

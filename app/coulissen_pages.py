@@ -307,7 +307,7 @@ def heat(cell: coulissen.Cell) -> dict[str, Any]:
 
 
 def _context(
-    request: Request, session: Session, actor: Actor, semester: str, team: str
+    session: Session, actor: Actor, semester: str, team: str, compact: bool = False
 ) -> dict[str, Any]:
     d = dashboard_for(session, actor, semester, team)
     school = school_of(actor)
@@ -329,7 +329,7 @@ def _context(
         "semesters": semesters,
         "teams": teams,
         "query": query,
-        "charts": chart_set(d),
+        "charts": chart_set(d, compact=compact),
         "family_labels": {f.key: f.label for f in d.families},
         "heat": heat,
         "number": charts.number,
@@ -351,7 +351,7 @@ def dashboard_page(
     semester: str = "",
     team: str = "",
 ) -> Response:
-    return render(request, "coulissen.html", **_context(request, session, actor, semester, team))
+    return render(request, "coulissen.html", **_context(session, actor, semester, team))
 
 
 def _pack(
@@ -359,8 +359,8 @@ def _pack(
 ) -> Response:
     """The session pack, printed or projected: the development group's, with example notes."""
     authorize(actor, Action.session_pack)
-    context = _context(request, session, actor, semester, team)
-    context["charts"] = chart_set(context["d"], compact=template == "sessiepakket.html")
+    # Printed, the charts share half an A4 column; projected, they have the screen.
+    context = _context(session, actor, semester, team, compact=template == "sessiepakket.html")
     context["notes"] = example_notes(session, context["d"], school_of(actor).id, NOTES_IN_PACK)
     return render(request, template, **context)
 

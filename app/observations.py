@@ -341,7 +341,7 @@ def detail(session: Session, *, actor: Actor, observation_id: uuid.UUID) -> Obse
         **public.model_dump(),
         moments=moments,
         reflection=reflection.public(reflection.of(session, obs.id)),
-        comments=conversation.comments_of(session, actor=actor, observation_id=obs.id),
+        comments=conversation.thread(session, obs.id),
     )
 
 

@@ -9,9 +9,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:  # the app is imported only after the environment above is set
+    from sqlmodel import Session
+
+    from app.models import Person, School
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -63,3 +70,38 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
+
+
+PASSWORD = "wachtwoord-voor-de-bench"
+
+
+def bench_school(session: "Session", roles: Sequence[str]) -> tuple["School", list["Person"]]:
+    """A school made through the app's code, with one person for each role in ``roles``
+    (``coach`` or ``teacher``), who log in with :data:`PASSWORD`."""
+    import uuid
+
+    from app import auth, schools
+    from app.models import Membership, Person
+
+    school = schools.create_school(session, name=f"Bench {uuid.uuid4().hex[:8]}")
+    session.flush()
+    people = []
+    for i, role in enumerate(roles):
+        person = Person(
+            email=f"{role}-{uuid.uuid4().hex[:8]}@bench.example",
+            name=f"Bench {role} {i}",
+            password_hash=auth.hash_password(PASSWORD),
+        )
+        session.add(person)
+        session.flush()
+        session.add(
+            Membership(
+                school_id=school.id,
+                person_id=person.id,
+                is_coach=role == "coach",
+                is_teacher=role == "teacher",
+            )
+        )
+        people.append(person)
+    session.flush()
+    return school, people

@@ -41,17 +41,14 @@ import sqlite3
 import statistics
 import sys
 import time
-import uuid
 from typing import Any
 
 import httpx
-from live_server import DB_PATH, TMP, start_server, stop_server
+from live_server import DB_PATH, PASSWORD, TMP, bench_school, start_server, stop_server
 from playwright.sync_api import BrowserContext, CDPSession, Page, sync_playwright
 
-from app import auth, db, schools
-from app.models import Membership, Person
+from app import db
 
-PASSWORD = "wachtwoord-voor-de-bench"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -183,28 +180,12 @@ def setup() -> dict[str, Any]:
     """A school with a coach and three teachers, through the app's code."""
     db.migrate()
     with db.session_scope() as session:
-        school = schools.create_school(session, name=f"Bench {uuid.uuid4().hex[:8]}")
-        session.flush()
-        emails = {}
-        for i, role in enumerate(("coach", "teacher", "teacher", "teacher")):
-            person = Person(
-                email=f"{role}-{uuid.uuid4().hex[:8]}@bench.example",
-                name=f"Bench {role} {i}",
-                password_hash=auth.hash_password(PASSWORD),
-            )
-            session.add(person)
-            session.flush()
-            session.add(
-                Membership(
-                    school_id=school.id,
-                    person_id=person.id,
-                    is_coach=role == "coach",
-                    is_teacher=role == "teacher",
-                )
-            )
-            emails.setdefault(role, person.email)
+        _school, (coach, *_teachers) = bench_school(
+            session, ("coach", "teacher", "teacher", "teacher")
+        )
+        email = coach.email
     db.reset_engine()
-    return {"email": emails["coach"], "password": PASSWORD}
+    return {"email": email, "password": PASSWORD}
 
 
 def pct(values: list[float], p: float) -> float | None:

@@ -25,13 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from live_server import DB_PATH, TMP, start_server, stop_server
+from live_server import DB_PATH, PASSWORD, TMP, bench_school, start_server, stop_server
 
-from app import auth, changelog, db, schools
+from app import changelog, db
 from app.codebook import default_book
-from app.models import Membership, Observation, Person
+from app.models import Observation
 
-PASSWORD = "wachtwoord-voor-de-bench"
 CODES = [c["key"] for c in default_book()["codes"]]
 SEQUENTIAL_MOMENTS = 2_000
 BATCH_SIZES = (50, 200)
@@ -46,34 +45,14 @@ def setup() -> dict[str, Any]:
     """School, coach and teacher through the app's code; one observation per run and tablet."""
     db.migrate()
     with db.session_scope() as session:
-        school = schools.create_school(session, name=f"Bench {uuid.uuid4().hex[:8]}")
-        session.flush()
-        people = {}
-        for role in ("coach", "teacher"):
-            person = Person(
-                email=f"{role}-{uuid.uuid4().hex[:8]}@bench.example",
-                name=f"Bench {role}",
-                password_hash=auth.hash_password(PASSWORD),
-            )
-            session.add(person)
-            session.flush()
-            session.add(
-                Membership(
-                    school_id=school.id,
-                    person_id=person.id,
-                    is_coach=role == "coach",
-                    is_teacher=role == "teacher",
-                )
-            )
-            people[role] = person
-        session.flush()
+        school, (coach, teacher) = bench_school(session, ("coach", "teacher"))
         obs_ids = []
         for _ in range(len(BATCH_SIZES) + TABLETS):
             obs = Observation(
                 id=uuid.uuid4(),
                 school_id=school.id,
-                observer_id=people["coach"].id,
-                observed_teacher_id=people["teacher"].id,
+                observer_id=coach.id,
+                observed_teacher_id=teacher.id,
                 group_label="3A",
                 subject="Engels",
                 started_at=datetime.now(UTC) - timedelta(hours=1),
@@ -87,7 +66,7 @@ def setup() -> dict[str, Any]:
                 observation_id=obs.id,
             )
             obs_ids.append(obs.id)
-        email = people["coach"].email
+        email = coach.email
     db.reset_engine()
     return {"email": email, "observations": obs_ids}
 
