@@ -136,7 +136,7 @@ def serving(**env: str) -> Iterator[str]:
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
+             "--port", str(port), "--log-level", "warning", "--no-proxy-headers"],
             env={**os.environ, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -193,9 +193,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
-    """Debian's Chromium, driven by Playwright; never a downloaded browser."""
+    """Debian's Chromium, driven by Playwright; never a downloaded browser. One per module:
+    while Playwright's synchronous API runs it holds an event loop and greenlets in this
+    process, which the other tests of the same worker must not run beside."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

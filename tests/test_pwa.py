@@ -158,7 +158,8 @@ def test_the_manifest_describes_the_app_and_its_icons_are_served(client: TestCli
     page = client.get("/inloggen").text
     assert '<link rel="manifest" href="/manifest.webmanifest">' in page
     assert f'<meta name="theme-color" content="{brand.group(1)}">' in page
-    assert 'from "/static/js/pwa.js"' in page
+    assert '<script type="module" src="/static/js/pages.js"></script>' in page
+    assert 'from "/static/js/pwa.js"' in client.get("/static/js/pages.js").text
 
 
 def test_the_offline_page_says_recording_still_works(client: TestClient) -> None:
@@ -203,7 +204,7 @@ def shell_caches(page: Page) -> list[str]:
 
 
 def wait_until_controlled(page: Page) -> None:
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
 @pytest.fixture
@@ -300,7 +301,7 @@ def test_a_new_version_waits_while_a_lesson_runs_and_takes_over_when_asked(
     new, _ = version_and_shell(httpx.get(f"{base}/service-worker.js").text)
     assert new != old
     page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
-    page.wait_for_function("window.__pwa.updateWaiting()")
+    page.wait_for_function("() => window.__pwa.updateWaiting()")
     offer = page.get_by_role("status").filter(has_text="Er is een nieuwe versie van Coulisse.")
     offer.wait_for()
     button = offer.get_by_role("button", name="Nu bijwerken")

@@ -93,7 +93,7 @@ SW_STATE = """async () => {
 
 def wait_until_controlled(page: Page) -> None:
     try:
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     except PlaywrightError as error:  # say where the worker got stuck
         raise AssertionError(f"no service worker in control: {page.evaluate(SW_STATE)}") from error
 
@@ -376,7 +376,7 @@ def test_a_new_version_never_reloads_a_running_lesson_and_is_offered_once_it_end
         f.write("\n/* a new version */\n")
     page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
     page.wait_for_function(
-        "navigator.serviceWorker.getRegistration().then((r) => Boolean(r && r.waiting))"
+        "() => navigator.serviceWorker.getRegistration().then((r) => Boolean(r && r.waiting))"
     )
     # The new version waits; the lesson goes on in the same document, with no offer.
     page.locator("[data-view=all] [data-code='bel-s-gezien-erkend']").tap()
@@ -399,7 +399,7 @@ def test_a_new_version_never_reloads_a_running_lesson_and_is_offered_once_it_end
     expect(page.locator("[data-moment]")).to_have_count(2)  # back on the same lesson
     assert page.evaluate("window.__sameDocument ?? null") is None
     page.wait_for_function(
-        "navigator.serviceWorker.getRegistration().then((r) => r.waiting === null)"
+        "() => navigator.serviceWorker.getRegistration().then((r) => r.waiting === null)"
     )
 
 

@@ -28,8 +28,10 @@ HARNESS = "/static/sync-harness.html"
 # No service worker yet: these routes stand in for its cache, so the page loads offline.
 OFFLINE_FILES = {
     HARNESS: (WEB / "sync-harness.html", "text/html; charset=utf-8"),
+    "/static/sync-harness.js": (WEB / "sync-harness.js", "text/javascript; charset=utf-8"),
     "/static/js/db.js": (WEB / "js" / "db.js", "text/javascript; charset=utf-8"),
     "/static/js/sync.js": (WEB / "js" / "sync.js", "text/javascript; charset=utf-8"),
+    "/static/js/tablet.js": (WEB / "js" / "tablet.js", "text/javascript; charset=utf-8"),
 }
 
 pytestmark = pytest.mark.browser
@@ -64,7 +66,7 @@ class Tablet:
 
     def load(self) -> None:
         self.page.goto(f"{self.live_server}{HARNESS}")
-        self.page.wait_for_function("window.coulisse !== undefined")
+        self.page.wait_for_function("() => window.coulisse !== undefined")
         self.page.evaluate("window.coulisse.ready")
 
 
@@ -322,7 +324,8 @@ def test_a_started_tablet_delivers_by_itself_when_it_comes_back_online(
 
     tablet.set_offline(False)  # the "online" event; no syncNow()
     tablet.page.wait_for_function(
-        "window.coulisse.sync.state.pending.count === 0 && window.coulisse.sync.state.lastSync",
+        "() => window.coulisse.sync.state.pending.count === 0"
+        " && window.coulisse.sync.state.lastSync",
         timeout=10_000,
     )
     js(tablet.page, "sync.stop();")

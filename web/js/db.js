@@ -9,11 +9,17 @@
 // or skip, even across tabs.
 //
 // One database per person ("coulisse-<person id>"): on a shared tablet, one coach's outbox
-// must never be pushed under another coach's login. sync.js learns who is logged in from
-// /api/me and calls usePerson(); offline, the last person is remembered in localStorage.
+// must never be pushed under another coach's login, nor shown to the next person
+// (design.md, "Sync: the guarantees", 13). Only the database of the person logged in on this
+// tablet opens (tablet.js): sync.js learns who that is from /api/me and calls usePerson(); a
+// logout clears it. While nobody is logged in on the tablet, no database opens. A page that
+// shows one person's work pins that person (pin()): if someone else logs in meanwhile, in
+// this tab or another, the store refuses rather than mix the two people's work, and the page
+// reloads (recorder.js).
+
+import * as tablet from "./tablet.js";
 
 const DB_VERSION = 1;
-const PERSON_KEY = "coulisse:person";
 const RECORD_STORES = ["observations", "moments", "reflections"];
 
 // The fields each mutation sends: pulled records carry server-only fields (school_id,
@@ -26,9 +32,17 @@ const FIELDS = {
   "reflection.put": ["observation_id", "dominant_mechanism", "zones", "next_step"],
 };
 
-let person = null;
+let person = null;   // whose database `opening` is
+let pinned = null;   // the only person this page may open a database for, once set
 let opening = null;
 const changeListeners = new Set();
+
+export class LockedError extends Error {
+  constructor(message = "Er is niemand ingelogd op deze tablet.") {
+    super(message);
+    this.name = "LockedError";
+  }
+}
 
 // Called after every saved local change (sync.js uses it to sync soon).
 export function onChange(fn) {
@@ -45,38 +59,53 @@ function pick(record, fields) {
     .map((f) => [f, record[f]]));
 }
 
-// Switch to this person's database (closing another person's, if open).
+// The server says this person is logged in: theirs is the database to use from now on.
 export function usePerson(id) {
   if (!id) throw new Error("usePerson: no person id");
-  localStorage.setItem(PERSON_KEY, id);
-  if (person === id) return;
-  if (opening) opening.then((db) => db.close(), () => {});
-  opening = null;
-  person = id;
+  tablet.setPerson(id);
 }
 
 export function currentPerson() {
-  return person || localStorage.getItem(PERSON_KEY);
+  return tablet.person();
 }
 
+// This page shows this person's work: it must never open another person's database.
+export function pin(id) {
+  pinned = id;
+}
+
+function close() {
+  if (opening) opening.then((db) => db.close(), () => {});
+  opening = null;
+  person = null;
+}
+
+// Asked before every read and write, so that a logout (or another person's login) in any tab
+// takes effect at once: the tablet's marker is read each time, which costs microseconds.
 export function open() {
+  const who = currentPerson();
+  if (!who || (pinned && who !== pinned)) {
+    close();
+    return Promise.reject(new LockedError(who ? "Er is intussen iemand anders ingelogd op " +
+                                                "deze tablet." : undefined));
+  }
+  if (opening && person !== who) close();
   if (!opening) {
-    const who = currentPerson();
-    if (!who) return Promise.reject(new Error("Nog niet ingelogd op deze tablet."));
     person = who;
-    opening = new Promise((resolve, reject) => {
+    const attempt = new Promise((resolve, reject) => {
       const request = indexedDB.open(`coulisse-${who}`, DB_VERSION);
       request.onupgradeneeded = (event) =>
         upgrade(request.result, request.transaction, event.oldVersion);
       request.onsuccess = () => {
         const db = request.result;
         // Another tab wants to upgrade the schema: close, so that its upgrade can proceed.
-        db.onversionchange = () => { db.close(); opening = null; };
+        db.onversionchange = () => { db.close(); if (opening === attempt) close(); };
         resolve(db);
       };
-      request.onerror = () => { opening = null; reject(request.error); };
+      request.onerror = () => { if (opening === attempt) close(); reject(request.error); };
       request.onblocked = () => console.warn("coulisse: database upgrade waits for other tabs");
     });
+    opening = attempt;
   }
   return opening;
 }
@@ -406,7 +435,7 @@ export function applyChanges(changes, cursorKey, cursor, { reset = false } = {})
 // Everything not yet synced, as a file the user can keep or hand to the school.
 export async function exportUnsynced() {
   const [entries, issues, device] = await Promise.all([outbox(), problems(), getMeta("device_id")]);
-  const body = JSON.stringify({ exported_at: new Date().toISOString(), person: currentPerson(),
+  const body = JSON.stringify({ exported_at: new Date().toISOString(), person,
                                 device_id: device ?? null, outbox: entries, problems: issues },
                               null, 2);
   return new Blob([body], { type: "application/json" });

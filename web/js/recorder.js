@@ -4,6 +4,11 @@
 //
 // The running lesson is remembered in localStorage ("coulisse:running-lesson"), so a reload,
 // a crash or a restarted tablet opens it again, and the update offer (pwa.js) knows to wait.
+//
+// The screen belongs to the person logged in on this tablet (tablet.js). While nobody is,
+// it asks to log in and opens no store. When the person changes (a logout or another login,
+// in this tab or another, or a page restored from the back-forward cache), it reloads, so
+// that nothing of one person stays on screen for the next.
 
 import * as db from "./db.js";
 import * as lesson from "./lesson.js";
@@ -13,6 +18,7 @@ import * as school from "./school.js";
 import * as setup from "./setup.js";
 import * as status from "./status.js";
 import * as sync from "./sync.js";
+import * as tablet from "./tablet.js";
 import { clear, h } from "./ui.js";
 
 export const RUNNING = "coulisse:running-lesson";
@@ -84,16 +90,44 @@ function welcome(message, link) {
          : null));
 }
 
+// Nobody is logged in on this tablet: no store is opened, nothing of anyone is shown.
+function locked() {
+  if (location.hash) history.replaceState(null, "", location.pathname);
+  clear(document.getElementById("status"));
+  clear(root, h("div", { class: "rec-welcome", "data-locked": true },
+    h("h1", {}, "Les opnemen"),
+    h("p", {}, "Er is niemand ingelogd op deze tablet. Log in om een les op te nemen."),
+    navigator.onLine ? null
+      : h("p", {}, "Inloggen kan zodra de tablet verbinding heeft. Daarna werkt opnemen ook " +
+                   "zonder netwerk."),
+    h("p", {}, h("a", { class: "button primary large", href: "/inloggen?volgende=/opnemen" },
+                 "Inloggen")),
+    h("p", { class: "rec-muted" },
+      "Wat eerder op deze tablet is opgenomen en nog niet is verstuurd, blijft hier bewaard, " +
+      "afgeschermd voor anderen. Het wordt verstuurd zodra die persoon weer inlogt.")));
+}
+
+// Reload when the tablet's person is no longer the one this screen shows.
+function watchPerson(shown) {
+  const check = () => { if (tablet.person() !== shown) location.reload(); };
+  window.addEventListener(tablet.PERSON_CHANGED, check);
+  window.addEventListener("storage", (event) => {
+    if (event.key === tablet.PERSON_KEY || event.key === null) check();
+  });
+  window.addEventListener("pageshow", (event) => { if (event.persisted) check(); });
+}
+
 async function boot() {
   register();
   watchForUpdates({ container: document.getElementById("update") });
-  status.mount(document.getElementById("status"));
   context = await school.load();
+  watchPerson(context?.me.id ?? null);
   if (!context) {
-    welcome("Log een keer in terwijl de tablet online is. Daarna werkt opnemen ook zonder " +
-            "netwerk.", { href: "/inloggen?volgende=/opnemen", label: "Inloggen" });
+    locked();
     return;
   }
+  db.pin(context.me.id);
+  status.mount(document.getElementById("status"));
   if (!context.school || !context.codebook) {
     welcome("Kies eerst op de startpagina in welke school je werkt.",
             { href: "/", label: "Naar de startpagina" });

@@ -1,12 +1,15 @@
 // What the recorder needs to know about the school, kept on the tablet for offline use: who
 // is logged in, the school's lesson phases, the teachers one may observe and the codebook.
-// Online it is fetched fresh and stored; offline the stored copy is used.
+// Online it is fetched fresh and stored; offline the stored copy is used, from the store of
+// the person logged in on this tablet, and from no one else's (tablet.js).
 
 import * as db from "./db.js";
+import { lessonRunning } from "./pwa.js";
 import * as sync from "./sync.js";
+import * as tablet from "./tablet.js";
 
 async function getJson(url) {
-  const response = await fetch(url, { credentials: "same-origin",
+  const response = await fetch(url, { credentials: "same-origin", cache: "no-store",
                                       headers: { Accept: "application/json" } });
   if (!response.ok) {
     const error = new Error(`${url}: ${response.status}`);
@@ -16,8 +19,10 @@ async function getJson(url) {
   return response.json();
 }
 
-// Resolves with { me, school, teachers, codebook, offline, needsLogin } or null when this
-// tablet has never been used online by anyone.
+// Resolves with { me, school, teachers, codebook, offline, needsLogin }, or null when nobody
+// is logged in on this tablet: never used online, logged out, or the server says the session
+// is over. A session that ends during a lesson does not stop that lesson: with a lesson
+// running, its person's store stays open and the status strip asks for a login to sync.
 export async function load() {
   try {
     const me = await sync.identify();
@@ -39,11 +44,13 @@ export async function load() {
     await db.setMeta("context", context);
     return { ...context, offline: false, needsLogin: false };
   } catch (error) {
-    // Offline, or the session ended: carry on with what this tablet knows.
+    const sessionOver = error.status === 401;
+    if (sessionOver && !lessonRunning()) tablet.forget();
+    // Offline, or the session ended during a lesson: carry on with what this tablet knows.
     if (!db.currentPerson()) return null;
     const stored = await db.getMeta("context").catch(() => undefined);
     if (!stored) return null;
-    return { ...stored, offline: error.status === undefined, needsLogin: error.status === 401 };
+    return { ...stored, offline: !sessionOver, needsLogin: sessionOver };
   }
 }
 

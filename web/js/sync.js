@@ -7,8 +7,11 @@
 // time (Web Locks). Triggers: start, the "online" event, the page becoming visible, a timer
 // with backoff (1 s doubling to 5 min, reset after a success), and syncNow().
 // A failed run never touches local data: a 401 or 426 only changes `state`.
+// A session that was logged out on this tablet while the server could not hear it is ended
+// by the next identify(), which then answers as if nobody were logged in (tablet.js).
 
 import * as db from "./db.js";
+import * as tablet from "./tablet.js";
 
 export const SCHEMA_VERSION = 1;
 const BATCH = 200;
@@ -39,7 +42,7 @@ function set(patch) {
 export async function refreshPending() {
   try {
     set({ pending: await db.pending() });
-  } catch { /* nobody has logged in on this tablet yet: nothing can be pending */ }
+  } catch { /* nobody is logged in on this tablet: nothing of anyone is counted */ }
   return state.pending;
 }
 
@@ -53,7 +56,9 @@ async function request(method, url, { body, csrf } = {}) {
   if (csrf) headers["X-CSRF-Token"] = csrf;
   let response;
   try {
-    response = await fetch(url, { method, headers, credentials: "same-origin",
+    // no-store: an answer about one person is never kept in the browser's HTTP cache, where
+    // the next person on the tablet could be served it.
+    response = await fetch(url, { method, headers, credentials: "same-origin", cache: "no-store",
                                   body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
     throw new HttpError(0, "Geen verbinding met de server.");
@@ -70,6 +75,13 @@ async function request(method, url, { body, csrf } = {}) {
 // session (and so the person, the CSRF token and the school) can change between runs.
 export async function identify() {
   const me = await request("GET", "/api/me");
+  if (tablet.loggedOut(me.csrf_token, { unheard: true })) {
+    // Logged out on this tablet while offline: end that session now, and use nothing of it.
+    await request("POST", "/api/auth/logout", { csrf: me.csrf_token });
+    tablet.logoutHeard();
+    throw new HttpError(401, "Je bent uitgelogd op deze tablet.");
+  }
+  tablet.logoutHeard();  // a session that was logged out here is over, or another replaced it
   db.usePerson(me.id);
   return me;
 }
