@@ -1,6 +1,11 @@
 """The JSON API. Routes parse, authorize through the use case, and return; rules live in the
-use-case modules. Errors come back as ``{"detail": "<Dutch message>", "code": "..."}``."""
+use-case modules. Errors come back as ``{"detail": "<Dutch message>", "code": "..."}``.
 
+Every route declares in the OpenAPI schema each answer it can give: its success, and each error
+status with the shape the app's error handlers send (``ERROR``). tests/test_schema.py holds the
+app to that schema."""
+
+import re
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -8,7 +13,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 from sqlalchemy import text
 from sqlmodel import col, select
 
@@ -28,7 +34,9 @@ from app import (
 from app.access import Action, authorize
 from app.auth import CurrentActor, SchoolActor
 from app.db import SessionDep
+from app.headers import over_https
 from app.models import (
+    CodeKind,
     CommentIn,
     CommentPublic,
     Input,
@@ -51,13 +59,91 @@ api = APIRouter(prefix="/api")
 
 
 class ErrorOut(BaseModel):
+    """An error: a message in Dutch for the person, and a stable code for a program."""
+
+    model_config = ConfigDict(extra="forbid")
+
     detail: str
     code: str
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422, 429)
+class InvalidOut(ErrorOut):
+    fields: list[str] = Field(
+        default_factory=list,
+        description="The parts of the request that were refused, such as ``body.summary`` or "
+        "``query.limit``; absent when a well-formed request breaks a rule about other records "
+        "(a code that is not in the school's codebook, a colleague of another school).",
+    )
+
+
+class ConflictOut(ErrorOut):
+    current_version: int | None = Field(
+        default=None, description="The record's version now, when the request named an older one."
+    )
+
+
+ERROR: dict[int, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The body could not be read: not JSON, or not UTF-8."},
+    401: {"model": ErrorOut, "description": "Not logged in, or the session has ended."},
+    403: {
+        "model": ErrorOut,
+        "description": "Not allowed: your role or your relation to the record does not allow "
+        "it, you belong to no school, or a change came from another site or without the "
+        "session's `X-CSRF-Token` header.",
+    },
+    404: {"model": ErrorOut, "description": "No such record, or none that you may see."},
+    409: {
+        "model": ConflictOut,
+        "description": "The id is taken by other content, or the record changed since the "
+        "version you sent.",
+    },
+    413: {"model": ErrorOut, "description": "The body is larger than this route takes."},
+    422: {"model": InvalidOut, "description": "The request breaks a rule; `detail` says which."},
+    426: {
+        "model": ErrorOut,
+        "description": "The app on the device is too old to sync; it keeps what it holds.",
+    },
+    429: {
+        "model": ErrorOut,
+        "description": "Too many failed logins: wait before the next attempt.",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait.",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+    },
 }
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route can give, for its ``responses``."""
+    return {status: ERROR[status] for status in statuses}
+
+
+def again(model: type[BaseModel], what: str) -> dict[int | str, dict[str, Any]]:
+    """The answer to a create that names an id sent before with the same content."""
+    return {200: {"model": model, "description": f"This {what} came before; nothing changed."}}
+
+
+# What each kind of route can answer besides its success: a request without a valid session
+# (401); for the routes of a school, a person of none (403); parameters that do not parse (422);
+# for a change, a request from another site or without the CSRF token (403), or too large (413).
+READ = errors(401, 403, 422)
+READ_ONE = errors(401, 403, 404, 422)
+REMOVE = errors(401, 403, 404, 413, 422)
+WRITE = errors(400, 401, 403, 404, 409, 413, 422)
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        return value
+    raise PydanticCustomError("date_parsing", "Input should be a valid date")
+
+
+# A day as the schema's ``date`` format has it (pydantic alone would read ``0`` as 1970-01-01).
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 @router.get("/healthz", tags=["system"])
@@ -106,8 +192,23 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
         httponly=True,
         samesite="lax",
         path="/",
-        secure=request.url.scheme == "https" or settings.base_url.startswith("https"),
+        secure=over_https(request.url.scheme),
     )
+
+
+def set_device_cookie(request: Request, response: Response, value: str) -> None:
+    """The signed note that this device has logged in as these accounts (see auth's
+    throttling): read only by the login, so its path is the login's."""
+    for path in ("/inloggen", "/api/auth/login"):
+        response.set_cookie(
+            auth.DEVICE_COOKIE,
+            value,
+            max_age=auth.DEVICE_DAYS * 86400,
+            httponly=True,
+            samesite="strict",
+            path=path,
+            secure=over_https(request.url.scheme),
+        )
 
 
 def me_out(session: SessionDep, actor: auth.Actor) -> MeOut:
@@ -130,29 +231,37 @@ def me_out(session: SessionDep, actor: auth.Actor) -> MeOut:
     )
 
 
-@api.post("/auth/login", tags=["auth"], responses=ERRORS)
+@api.post("/auth/login", tags=["auth"], responses=errors(400, 401, 403, 409, 413, 422, 429))
 def login(body: LoginIn, request: Request, response: Response, session: SessionDep) -> MeOut:
     """Log in with email and password; sets the session cookie. Send the returned
     ``csrf_token`` as ``X-CSRF-Token`` with every change."""
     auth.check_same_origin(request)
-    _row, token = auth.login(
+    done = auth.login(
         session,
         email=body.email,
         password=body.password,
         address=auth.client_address(request),
         user_agent=request.headers.get("user-agent", ""),
+        device=request.cookies.get(auth.DEVICE_COOKIE),
     )
+    token = done.token
     old = request.cookies.get(auth.SESSION_COOKIE)
     if old:  # only once the new one is open: a failed attempt leaves the old session alone
         auth.end_session(session, old)
         session.commit()
     set_session_cookie(request, response, token)
+    set_device_cookie(request, response, done.device)
     actor = auth._resolve_token(session, token)
     assert actor is not None
     return me_out(session, actor)
 
 
-@api.post("/auth/logout", tags=["auth"], status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
+@api.post(
+    "/auth/logout",
+    tags=["auth"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(401, 403, 413),
+)
 def logout(request: Request, actor: CurrentActor, session: SessionDep) -> Response:
     token = request.cookies.get(auth.SESSION_COOKIE, "")
     auth.end_session(session, token)
@@ -162,7 +271,7 @@ def logout(request: Request, actor: CurrentActor, session: SessionDep) -> Respon
     return response
 
 
-@api.get("/me", tags=["auth"], responses=ERRORS)
+@api.get("/me", tags=["auth"], responses=errors(401))
 def me(actor: CurrentActor, session: SessionDep) -> MeOut:
     return me_out(session, actor)
 
@@ -171,10 +280,13 @@ def me(actor: CurrentActor, session: SessionDep) -> MeOut:
     "/me/export",
     tags=["auth"],
     responses={
-        **ERRORS,
+        **errors(401, 422),
         200: {
             "description": "Everything about and by you, as a JSON or CSV download.",
-            "content": {"application/json": {}, "text/csv": {}},
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
         },
     },
 )
@@ -200,7 +312,7 @@ class SchoolChoice(BaseModel):
     school_id: uuid.UUID
 
 
-@api.post("/me/school", tags=["auth"], responses=ERRORS)
+@api.post("/me/school", tags=["auth"], responses=errors(400, 401, 403, 413, 422))
 def choose_school(body: SchoolChoice, actor: CurrentActor, session: SessionDep) -> MeOut:
     """Switch the school you work in (for people who belong to several)."""
     auth.switch_school(session, actor=actor, school_id=body.school_id)
@@ -216,7 +328,7 @@ class PersonOut(BaseModel):
     roles: list[Role]
 
 
-@api.get("/people", tags=["people"], responses=ERRORS)
+@api.get("/people", tags=["people"], responses=READ)
 def list_people(
     actor: SchoolActor, session: SessionDep, role: Role | None = None
 ) -> list[PersonOut]:
@@ -232,17 +344,52 @@ def list_people(
 # --- codebook ----------------------------------------------------------------------------------
 
 
-@api.get("/codebook", tags=["codebook"], responses=ERRORS)
-def get_codebook(actor: SchoolActor, session: SessionDep) -> dict[str, Any]:
+class FamilyOut(BaseModel):
+    key: str
+    label: str
+    face: str
+    aim: str
+    colour: str
+    description: str
+
+
+class CodeOut(BaseModel):
+    key: str
+    family: str
+    kind: CodeKind
+    face: str
+    aim: str
+    label: str
+    description: str
+    colour: str
+    retired: bool
+
+
+class CodebookOut(BaseModel):
+    id: uuid.UUID
+    number: int
+    name: str
+    families: list[FamilyOut]
+    codes: list[CodeOut]
+
+
+@api.get("/codebook", tags=["codebook"], responses=errors(401, 403, 404))
+def get_codebook(actor: SchoolActor, session: SessionDep) -> CodebookOut:
     """The current version of your school's codebook: families and codes by stable key."""
     assert actor.school is not None
-    return codebook.as_json(session, codebook.current_version(session, actor.school.id))
+    book = codebook.as_json(session, codebook.current_version(session, actor.school.id))
+    return CodebookOut.model_validate(book)
 
 
 # --- observations ------------------------------------------------------------------------------
 
 
-@api.post("/observations", tags=["observations"], status_code=201, responses=ERRORS)
+@api.post(
+    "/observations",
+    tags=["observations"],
+    status_code=201,
+    responses={**again(ObservationDetail, "observation"), **WRITE},
+)
 def create_observation(
     body: ObservationCreate, actor: SchoolActor, session: SessionDep, response: Response
 ) -> ObservationDetail:
@@ -254,7 +401,7 @@ def create_observation(
     return observations.detail(session, actor=actor, observation_id=obs.id)
 
 
-@api.get("/observations", tags=["observations"], responses=ERRORS)
+@api.get("/observations", tags=["observations"], responses=READ)
 def list_observations(
     actor: SchoolActor,
     session: SessionDep,
@@ -265,8 +412,8 @@ def list_observations(
         Query(description="observer: made by me; observed: of my lessons; shared: shared with me"),
     ] = None,
     status: ObservationStatus | None = None,
-    since: date | None = None,
-    until: date | None = None,
+    since: IsoDate | None = None,
+    until: IsoDate | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[ObservationPublic]:
@@ -286,7 +433,7 @@ def list_observations(
     )
 
 
-@api.get("/observations/{observation_id}", tags=["observations"], responses=ERRORS)
+@api.get("/observations/{observation_id}", tags=["observations"], responses=READ_ONE)
 def get_observation(
     observation_id: uuid.UUID, actor: SchoolActor, session: SessionDep
 ) -> ObservationDetail:
@@ -307,7 +454,7 @@ class ShareOut(BaseModel):
     since: datetime
 
 
-@api.get("/observations/{observation_id}/shares", tags=["sharing"], responses=ERRORS)
+@api.get("/observations/{observation_id}/shares", tags=["sharing"], responses=READ_ONE)
 def list_shares(
     observation_id: uuid.UUID, actor: SchoolActor, session: SessionDep
 ) -> list[ShareOut]:
@@ -322,7 +469,7 @@ def list_shares(
     "/observations/{observation_id}/shares",
     tags=["sharing"],
     status_code=status.HTTP_201_CREATED,
-    responses=ERRORS,
+    responses=WRITE,
 )
 def add_share(
     observation_id: uuid.UUID, body: ShareIn, actor: SchoolActor, session: SessionDep
@@ -339,7 +486,7 @@ def add_share(
     "/observations/{observation_id}/shares/{person_id}",
     tags=["sharing"],
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=ERRORS,
+    responses=REMOVE,
 )
 def revoke_share(
     observation_id: uuid.UUID, person_id: uuid.UUID, actor: SchoolActor, session: SessionDep
@@ -350,7 +497,7 @@ def revoke_share(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@api.get("/coulissen", tags=["coulissen"], responses=ERRORS)
+@api.get("/coulissen", tags=["coulissen"], responses=READ_ONE)
 def get_coulissen(
     actor: SchoolActor,
     session: SessionDep,
@@ -368,7 +515,7 @@ def get_coulissen(
     return coulissen.build(session, school_id=actor.school.id, semester_id=semester, team_id=team)
 
 
-@api.put("/observations/{observation_id}/reflection", tags=["reflection"], responses=ERRORS)
+@api.put("/observations/{observation_id}/reflection", tags=["reflection"], responses=WRITE)
 def put_reflection(
     observation_id: uuid.UUID, body: ReflectionIn, actor: SchoolActor, session: SessionDep
 ) -> ReflectionPublic:
@@ -385,7 +532,7 @@ def put_reflection(
     return ReflectionPublic.model_validate(row, from_attributes=True)
 
 
-@api.get("/observations/{observation_id}/comments", tags=["conversation"], responses=ERRORS)
+@api.get("/observations/{observation_id}/comments", tags=["conversation"], responses=READ_ONE)
 def list_comments(
     observation_id: uuid.UUID, actor: SchoolActor, session: SessionDep
 ) -> list[CommentPublic]:
@@ -397,7 +544,7 @@ def list_comments(
     "/observations/{observation_id}/comments",
     tags=["conversation"],
     status_code=status.HTTP_201_CREATED,
-    responses=ERRORS,
+    responses={**again(CommentPublic, "remark"), **WRITE},
 )
 def add_comment(
     observation_id: uuid.UUID,
@@ -418,7 +565,7 @@ def add_comment(
     "/observations/{observation_id}/comments/{comment_id}",
     tags=["conversation"],
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=ERRORS,
+    responses=REMOVE,
 )
 def withdraw_comment(
     observation_id: uuid.UUID, comment_id: uuid.UUID, actor: SchoolActor, session: SessionDep
@@ -438,7 +585,7 @@ class ReaderOut(BaseModel):
     opens: int
 
 
-@api.get("/observations/{observation_id}/reads", tags=["observations"], responses=ERRORS)
+@api.get("/observations/{observation_id}/reads", tags=["observations"], responses=READ_ONE)
 def observation_reads(
     observation_id: uuid.UUID, actor: SchoolActor, session: SessionDep
 ) -> list[ReaderOut]:
@@ -450,7 +597,7 @@ def observation_reads(
     ]
 
 
-@api.patch("/observations/{observation_id}", tags=["observations"], responses=ERRORS)
+@api.patch("/observations/{observation_id}", tags=["observations"], responses=WRITE)
 def patch_observation(
     observation_id: uuid.UUID, body: ObservationUpdate, actor: SchoolActor, session: SessionDep
 ) -> ObservationDetail:
@@ -461,7 +608,7 @@ def patch_observation(
 
 
 @api.delete(
-    "/observations/{observation_id}", tags=["observations"], status_code=204, responses=ERRORS
+    "/observations/{observation_id}", tags=["observations"], status_code=204, responses=REMOVE
 )
 def delete_observation(
     observation_id: uuid.UUID, actor: SchoolActor, session: SessionDep
@@ -470,7 +617,7 @@ def delete_observation(
     return Response(status_code=204)
 
 
-@api.get("/observations/{observation_id}/moments", tags=["moments"], responses=ERRORS)
+@api.get("/observations/{observation_id}/moments", tags=["moments"], responses=READ_ONE)
 def list_moments(
     observation_id: uuid.UUID, actor: SchoolActor, session: SessionDep
 ) -> list[MomentPublic]:
@@ -478,7 +625,10 @@ def list_moments(
 
 
 @api.post(
-    "/observations/{observation_id}/moments", tags=["moments"], status_code=201, responses=ERRORS
+    "/observations/{observation_id}/moments",
+    tags=["moments"],
+    status_code=201,
+    responses={**again(MomentPublic, "moment"), **WRITE},
 )
 def add_moment(
     observation_id: uuid.UUID,
@@ -500,7 +650,7 @@ def add_moment(
     "/observations/{observation_id}/moments/{moment_id}",
     tags=["moments"],
     status_code=204,
-    responses=ERRORS,
+    responses=REMOVE,
 )
 def delete_moment(
     observation_id: uuid.UUID, moment_id: uuid.UUID, actor: SchoolActor, session: SessionDep
@@ -514,14 +664,14 @@ def delete_moment(
 # --- sync ----------------------------------------------------------------------------------------
 
 
-@api.post("/sync/push", tags=["sync"], responses={**ERRORS, 426: {"model": ErrorOut}})
+@api.post("/sync/push", tags=["sync"], responses=errors(400, 401, 403, 409, 413, 422, 426))
 def sync_push(body: sync.PushIn, actor: SchoolActor, session: SessionDep) -> sync.PushOut:
     """Send the tablet's outbox. One result per mutation, in order; the batch stops at a gap
     in ``seq`` and says which seq the server expects. See docs/sync.md."""
     return sync.push(session, actor=actor, batch=body)
 
 
-@api.get("/sync/pull", tags=["sync"], responses=ERRORS)
+@api.get("/sync/pull", tags=["sync"], responses=READ)
 def sync_pull(
     actor: SchoolActor,
     session: SessionDep,
