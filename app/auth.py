@@ -16,8 +16,11 @@ for good.
 
 import hashlib
 import hmac
+import logging
+import re
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -27,7 +30,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlmodel import Session, col, delete, select
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, col, delete, select, update
 
 from app.db import new_session
 from app.errors import Forbidden, Invalid, NotAuthenticated, TooManyAttempts
@@ -43,6 +47,12 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
 TOUCH_EVERY = timedelta(minutes=5)
+DEVICE_COOKIE = "coulisse_device"
+DEVICE_ACCOUNTS = 6  # accounts a shared tablet remembers for the throttle
+DEVICE_DAYS = 400
+
+log = logging.getLogger("coulisse")
+security_log = logging.getLogger("coulisse.security")
 
 
 @lru_cache
@@ -68,11 +78,55 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_password_rules(password: str) -> None:
+# Words anyone would try first for an account here (ASVS 6.1.2): the product, the method, and
+# the Dutch words for a password and a welcome. The person's own name, address and school are
+# added where a password is chosen.
+CONTEXT_WORDS = frozenset(
+    {"coulisse", "coulissen", "transformatieve", "wachtwoord", "welkom", "geheim", "school"}
+)
+
+
+@lru_cache
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most used passwords, as zxcvbn ships them (a list from real leaks)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def _core(text: str) -> str:
+    """The word a password is built on: lower case, without digits and signs around it."""
+    return text.lower().strip("0123456789!@#$%^&*()-_=+.,;:?/ ")
+
+
+def check_password_rules(password: str, context: Iterable[str] = ()) -> None:
+    """Length, and not a password that is known or obvious (ASVS 6.2.4, 6.2.11): any
+    composition is allowed, nothing is truncated or changed."""
     if len(password) < PASSWORD_MIN:
         raise Invalid(_("Kies een wachtwoord van minstens {n} tekens.", n=PASSWORD_MIN))
     if len(password) > PASSWORD_MAX:
         raise Invalid(_("Dit wachtwoord is te lang (maximaal {n} tekens).", n=PASSWORD_MAX))
+    if password.lower() in _common_passwords() or _core(password) in _common_passwords():
+        raise Invalid(
+            _(
+                "Dit wachtwoord staat in de lijsten van veelgebruikte wachtwoorden die "
+                "aanvallers als eerste proberen. Kies iets anders, bijvoorbeeld een zin van "
+                "een paar woorden."
+            )
+        )
+    words = set(CONTEXT_WORDS)
+    for item in context:
+        words.update(w for w in re.split(r"[^\w]+", item.lower()) if len(w) >= 4)
+        words.add(_core(item))
+        words.add(_core(item.split("@", 1)[0]))
+        words.add(_core(re.sub(r"\W+", "", item.lower())))
+    if _core(password) in words:
+        raise Invalid(
+            _(
+                "Dit wachtwoord is makkelijk te raden: het is je naam, je e-mailadres, de "
+                "school of Coulisse, met hooguit wat cijfers. Kies iets anders."
+            )
+        )
 
 
 def hash_password(password: str) -> str:
@@ -95,19 +149,64 @@ def verify_password(person: Person | None, password: str) -> bool:
 
 
 # --- throttling ------------------------------------------------------------------------------
+#
+# Guessing is slowed per account and per address. The rightful person is not locked out by
+# someone else's guesses: a successful login leaves a signed device cookie naming the account,
+# and an attempt that carries one for the account it names is counted for that device alone
+# (OWASP's "device cookies"). Someone guessing a colleague's password therefore slows down
+# only the devices that never logged in as that colleague.
 
 
-def _throttle_keys(email: str, address: str) -> list[tuple[str, int]]:
+def _sign(value: str) -> str:
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, value.encode(), "sha256").hexdigest()
+
+
+def _device_entries(cookie: str | None) -> list[tuple[str, str]]:
+    """The (email, nonce) pairs of a device cookie whose signatures hold."""
+    entries = []
+    for part in (cookie or "").split("~")[:DEVICE_ACCOUNTS]:
+        bits = part.split(".")
+        if len(bits) != 3:
+            continue
+        nonce, email_hash, sig = bits
+        if hmac.compare_digest(sig, _sign(f"device:{nonce}:{email_hash}")):
+            entries.append((email_hash, nonce))
+    return entries
+
+
+def _email_key(email: str) -> str:
+    return _sign(f"email:{email}")[:32]
+
+
+def device_nonce(cookie: str | None, email: str) -> str | None:
+    wanted = _email_key(email)
+    return next((n for e, n in _device_entries(cookie) if hmac.compare_digest(e, wanted)), None)
+
+
+def device_cookie(cookie: str | None, email: str) -> str:
+    """The device cookie after a successful login as ``email``: that account first, and at
+    most a few others that logged in on this device before (a shared tablet)."""
+    key = _email_key(email)
+    nonce = device_nonce(cookie, email) or secrets.token_urlsafe(12)
+    kept = [(e, n) for e, n in _device_entries(cookie) if e != key]
+    entries = [(key, nonce), *kept][:DEVICE_ACCOUNTS]
+    return "~".join(f"{n}.{e}.{_sign(f'device:{n}:{e}')}" for e, n in entries)
+
+
+def _throttle_keys(email: str, address: str, device: str | None) -> list[tuple[str, int]]:
     s = get_settings()
+    if device is not None:
+        return [(f"device:{device}", s.login_free_failures_per_account)]
     return [
         (f"account:{email}", s.login_free_failures_per_account),
         (f"address:{address}", s.login_free_failures_per_address),
     ]
 
 
-def _check_throttle(session: Session, email: str, address: str) -> None:
+def _check_throttle(session: Session, keys: list[tuple[str, int]]) -> None:
     now = utcnow()
-    for key, _free in _throttle_keys(email, address):
+    for key, _free in keys:
         row = session.get(LoginThrottle, key)
         if row and row.blocked_until and row.blocked_until > now:
             wait = int((row.blocked_until - now).total_seconds()) + 1
@@ -117,10 +216,10 @@ def _check_throttle(session: Session, email: str, address: str) -> None:
             )
 
 
-def _record_failure(session: Session, email: str, address: str) -> None:
+def _record_failure(session: Session, keys: list[tuple[str, int]]) -> None:
     s = get_settings()
     now = utcnow()
-    for key, free in _throttle_keys(email, address):
+    for key, free in keys:
         row = session.get(LoginThrottle, key)
         if row is None or now - row.last_failure_at > timedelta(hours=24):
             row = row or LoginThrottle(key=key)
@@ -133,30 +232,158 @@ def _record_failure(session: Session, email: str, address: str) -> None:
         session.add(row)
 
 
-def _clear_account_failures(session: Session, email: str) -> None:
-    session.exec(delete(LoginThrottle).where(col(LoginThrottle.key) == f"account:{email}"))
+def _clear_failures(session: Session, keys: list[tuple[str, int]]) -> None:
+    mine = [k for k, _free in keys if not k.startswith("address:")]
+    session.exec(delete(LoginThrottle).where(col(LoginThrottle.key).in_(mine)))
 
 
 # --- sessions --------------------------------------------------------------------------------
 
 
+@dataclass
+class LoggedIn:
+    auth: AuthSession
+    token: str  # the session cookie
+    device: str  # the device cookie
+
+
 def login(
-    session: Session, *, email: str, password: str, address: str, user_agent: str = ""
-) -> tuple[AuthSession, str]:
-    """Check the credentials and open a new session; returns it and the cookie token."""
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    address: str,
+    user_agent: str = "",
+    device: str | None = None,
+) -> LoggedIn:
+    """Check the credentials and open a new session.
+
+    The password hash runs with no transaction open: ``session`` (the request's, which on
+    SQLite takes the write lock at its first statement) is used only afterwards, for the short
+    write of the outcome, so that slow hashes never hold up other people's writes."""
     email = normalise_email(email)
     if "\x00" in email or "\x00" in password or len(email) > 254:
         raise Invalid(_("Dit e-mailadres of wachtwoord bevat tekens die niet kunnen."))
-    _check_throttle(session, email, address)
-    person = session.exec(select(Person).where(Person.email == email)).first()
+    keys = _throttle_keys(email, address, device_nonce(device, email))
+    with new_session() as read:
+        try:
+            _check_throttle(read, keys)
+        except TooManyAttempts:
+            security_log.warning(
+                "login throttled address=%s known_device=%s", address, bool(device)
+            )
+            raise
+        person = read.exec(select(Person).where(Person.email == email)).first()
     if not verify_password(person, password) or person is None or not person.active:
-        _record_failure(session, email, address)
+        _record_failure(session, keys)
         session.commit()
+        security_log.warning(
+            "login failed person=%s address=%s", person.id if person else "unknown", address
+        )
         raise NotAuthenticated(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
-    _clear_account_failures(session, email)
-    auth, token = open_session(session, person, user_agent=user_agent)
+    _clear_failures(session, keys)
+    person = session.get(Person, person.id)
+    if person is None or not person.active:
+        raise NotAuthenticated(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
+    row, token = open_session(session, person, user_agent=user_agent)
     session.commit()
-    return auth, token
+    security_log.info("login person=%s session=%s address=%s", person.id, row.id, address)
+    return LoggedIn(auth=row, token=token, device=device_cookie(device, email))
+
+
+def _prove_password(
+    session: Session, actor: "Actor", password: str, address: str, what: str, refusal: str
+) -> list[tuple[str, int]]:
+    """A logged-in person gives their password again: throttled like a login (on the
+    account's own count), hashed with no transaction open. Returns the throttle keys."""
+    keys = _throttle_keys(actor.person.email, address, None)[:1]
+    with new_session() as read:
+        _check_throttle(read, keys)
+        stored = read.get(Person, actor.person.id)
+    if not verify_password(stored, password):
+        _record_failure(session, keys)
+        session.commit()
+        security_log.warning("%s refused person=%s address=%s", what, log_id(actor), address)
+        raise Invalid(refusal)
+    return keys
+
+
+def change_password(
+    session: Session,
+    *,
+    actor: "Actor",
+    current: str,
+    new: str,
+    repeated: str,
+    address: str,
+    context: Iterable[str] = (),
+    end_others: bool = True,
+) -> int:
+    """Change one's own password, proving the current one (throttled like a login). The hash
+    runs before ``session`` writes. Returns how many other sessions were ended."""
+    email = actor.person.email
+    keys = _prove_password(
+        session, actor, current, address, "password change", _("Je huidige wachtwoord klopt niet.")
+    )
+    if new != repeated:
+        raise Invalid(_("De twee nieuwe wachtwoorden zijn niet gelijk. Typ ze nog eens."))
+    if new == current:
+        raise Invalid(_("Kies een ander wachtwoord dan je huidige."))
+    check_password_rules(new, [email, actor.person.name, *context])
+    hashed = hash_password(new)
+    person = session.get(Person, actor.person.id)
+    assert person is not None
+    person.password_hash = hashed
+    session.add(person)
+    ended = end_other_sessions(session, actor) if end_others else 0
+    _clear_failures(session, keys)
+    session.commit()
+    security_log.info("password changed person=%s other_sessions_ended=%d", log_id(actor), ended)
+    return ended
+
+
+def sessions_of(session: Session, person_id: uuid.UUID) -> list[AuthSession]:
+    now = utcnow()
+    rows = session.exec(
+        select(AuthSession)
+        .where(AuthSession.person_id == person_id)
+        .order_by(col(AuthSession.last_seen_at).desc())
+    )
+    return [row for row in rows if _alive(row, now)]
+
+
+def end_other_sessions(session: Session, actor: "Actor", only: set[uuid.UUID] | None = None) -> int:
+    """End this person's other sessions (all, or those in ``only``); never the current one."""
+    query = delete(AuthSession).where(
+        col(AuthSession.person_id) == actor.person.id, col(AuthSession.id) != actor.auth.id
+    )
+    if only is not None:
+        query = query.where(col(AuthSession.id).in_(only))
+    result = session.exec(query)
+    return int(result.rowcount or 0)
+
+
+def end_sessions_with_password(
+    session: Session, *, actor: "Actor", password: str, address: str, only: set[uuid.UUID] | None
+) -> int:
+    """End other sessions after proving the password again (ASVS 7.5.2)."""
+    _prove_password(
+        session,
+        actor,
+        password,
+        address,
+        "end sessions",
+        _("Dit wachtwoord klopt niet; er is niemand uitgelogd."),
+    )
+    ended = end_other_sessions(session, actor, only)
+    session.commit()
+    security_log.info("sessions ended person=%s count=%d", log_id(actor), ended)
+    return ended
+
+
+def log_id(actor: "Actor") -> uuid.UUID:
+    """Who, in a log line: the person's id, never their name or address."""
+    return actor.person.id
 
 
 def open_session(
@@ -184,11 +411,24 @@ def open_session(
 
 
 def end_session(session: Session, token: str) -> None:
-    session.exec(delete(AuthSession).where(col(AuthSession.token_hash) == token_hash(token)))
+    row = session.exec(
+        select(AuthSession).where(col(AuthSession.token_hash) == token_hash(token))
+    ).first()
+    if row is not None:
+        security_log.info("logout person=%s session=%s", row.person_id, row.id)
+        session.delete(row)
 
 
 def end_all_sessions(session: Session, person_id: uuid.UUID) -> None:
     session.exec(delete(AuthSession).where(col(AuthSession.person_id) == person_id))
+
+
+def end_school_sessions(session: Session, person_id: uuid.UUID, school_id: uuid.UUID) -> None:
+    session.exec(
+        delete(AuthSession).where(
+            col(AuthSession.person_id) == person_id, col(AuthSession.school_id) == school_id
+        )
+    )
 
 
 def _alive(auth: AuthSession, now: datetime) -> bool:
@@ -225,6 +465,12 @@ def _resolve(token: str | None) -> Actor | None:
     with new_session() as session:
         actor = _resolve_token(session, token)
         session.commit()
+    now = utcnow()
+    if actor is not None and now - actor.auth.last_seen_at > TOUCH_EVERY:
+        # After the read has ended: SQLite cannot start a write on a connection that holds a
+        # read snapshot without risking SQLITE_BUSY, so the refresh is its own transaction.
+        _touch(actor.auth.id, now)
+        actor.auth.last_seen_at = now
     return actor
 
 
@@ -254,20 +500,27 @@ def _resolve_token(session: Session, token: str) -> Actor | None:
             .order_by(col(Membership.created_at))
         ).first()
     school = session.get(School, membership.school_id) if membership else None
-    if now - auth.last_seen_at > TOUCH_EVERY:
-        _touch(auth.id, now)
-        auth.last_seen_at = now
     return Actor(person=person, auth=auth, school=school, membership=membership)
 
 
 def _touch(auth_id: uuid.UUID, now: datetime) -> None:
-    # Its own short write transaction, so that a read-only request never holds the write lock.
-    with new_session(write=True) as s:
-        row = s.get(AuthSession, auth_id)
-        if row is not None:
-            row.last_seen_at = now
-            s.add(row)
+    """Note that a session is in use: one conditional UPDATE in its own short write
+    transaction, so that a read-only request never holds the write lock. The refresh only
+    moves the idle deadline; if the database is too busy to take it now, the next request
+    does, and this request goes on."""
+    try:
+        with new_session(write=True) as s:
+            s.exec(
+                update(AuthSession)
+                .where(
+                    col(AuthSession.id) == auth_id,
+                    col(AuthSession.last_seen_at) < now - TOUCH_EVERY,
+                )
+                .values(last_seen_at=now)
+            )
             s.commit()
+    except OperationalError:
+        log.warning("session refresh deferred: the database is busy")
 
 
 def switch_school(session: Session, *, actor: Actor, school_id: uuid.UUID) -> None:

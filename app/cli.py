@@ -10,6 +10,7 @@ from sqlmodel import select
 from app import db
 from app.errors import DomainError
 from app.models import Role, School
+from app.settings import get_settings
 
 cli = typer.Typer(
     help="Coulisse: lesobservaties voor de coulissen-ruimte.",
@@ -62,8 +63,15 @@ def serve(
         db.check_schema_at_head()
     except db.SchemaNotAtHead as e:
         _fail(str(e))
+    proxies = get_settings().proxies
     uvicorn.run(
-        "app.asgi:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True
+        "app.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=",".join(proxies) or None,
     )
 
 
@@ -102,8 +110,8 @@ def create_school(
                     roles=[Role.admin],
                     commit=False,
                 )
-                link = invited.link or "has a password already"
-                typer.echo(f"Invitation for {invited.person.email}: {link}")
+                link = invited.link or "already a member"
+                typer.echo(f"Invitation for {invited.email}: {link}")
     except DomainError as e:
         _fail(e.message)
 
@@ -131,10 +139,13 @@ def invite(
                 name=name,
                 roles=[ROLE_CHOICES[r] for r in role],
             )
-            typer.echo(
-                invited.link
-                or f"{invited.person.email} already has a password; they were added to the school."
-            )
+            if invited.joins:
+                typer.echo(
+                    f"{invited.email} already has an account: they join once they log in "
+                    f"and accept this link: {invited.link}"
+                )
+            else:
+                typer.echo(invited.link or f"{invited.email} is a member already; roles updated.")
     except DomainError as e:
         _fail(e.message)
 
@@ -161,7 +172,7 @@ def import_people(school: str, csv_file: Path) -> None:
                 typer.secho(line, fg=typer.colors.RED, err=True)
             _fail(f"Nothing imported: {len(report.errors)} row(s) need fixing.")
         for invited in report.invited:
-            typer.echo(f"{invited.person.email}\t{invited.link or '(has a password already)'}")
+            typer.echo(f"{invited.email}\t{invited.link or '(a member already)'}")
         typer.echo(f"{len(report.invited)} people imported into {s.name}.")
 
 

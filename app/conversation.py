@@ -72,6 +72,7 @@ def add(
     )
     existing = observations._insert_once(session, row)
     if existing is not None:
+        get_observation(session, actor, existing.observation_id)
         same = (
             existing.observation_id == obs.id
             and existing.author_id == actor.person.id

@@ -50,7 +50,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
-from app import codebook
+from app import codebook, schools
 from app.errors import NotFound
 from app.i18n import _
 from app.models import (
@@ -63,7 +63,6 @@ from app.models import (
     School,
     Semester,
     Team,
-    TeamMember,
     Zone,
     utcnow,
 )
@@ -904,18 +903,12 @@ def _read_moments(
     return detail
 
 
-def _team_members(session: Session, school_id: uuid.UUID) -> dict[uuid.UUID, frozenset[Any]]:
-    rows = session.exec(
-        select(Team.id, TeamMember.person_id)
-        .join(TeamMember, col(TeamMember.team_id) == Team.id, isouter=True)
-        .where(Team.school_id == school_id)
-    ).all()
-    members: dict[uuid.UUID, set[Any]] = defaultdict(set)
-    for team_id, person_id in rows:
-        members[team_id]
-        if person_id is not None:
-            members[team_id].add(person_id)
-    return {t: frozenset(m) for t, m in members.items()}
+def _team_members(
+    session: Session, school_id: uuid.UUID, semester: Semester
+) -> dict[uuid.UUID, frozenset[Any]]:
+    """Each team's members on the semester's first day: a later change of a team never moves
+    lessons into or out of a semester's figures (``schools.team_members_on``)."""
+    return schools.team_members_on(session, school_id, semester.starts_on)
 
 
 def _groups(lessons: Iterable[_Lesson]) -> list[Group]:
@@ -1057,7 +1050,7 @@ def build(
     semesters = list(session.exec(select(Semester).where(Semester.school_id == school_id)))
     semester = _pick_semester(semesters, semester_id, now.astimezone(get_settings().tz).date())
     previous = _previous(semesters, semester)
-    teams = _team_members(session, school_id)
+    teams = _team_members(session, school_id, semester)
     team: Team | None = None
     if team_id is not None:
         team = session.get(Team, team_id)
@@ -1080,11 +1073,15 @@ def build(
     before: _Tally | None = None
     if previous is not None and shown:
         old = _read_lessons(session, school_id, previous)
-        # The previous semester's own plan: a figure it hides stays hidden in the trend, else
-        # the trend would undo that semester's suppression.
-        if plan_suppression(_groups(old), teams, minimum).shows((view, TOTAL, "")):
-            old_mine = [lesson for lesson in old if in_view(lesson)]
-            old_detail = _read_moments(session, school_id, previous, old_mine, members, codes)
+        # The previous semester's own plan and its own teams: a figure it hides stays hidden
+        # in the trend, and the trend shows exactly what that semester's own view showed.
+        old_teams = _team_members(session, school_id, previous)
+        old_members = old_teams.get(team_id) if team_id is not None else None
+        if plan_suppression(_groups(old), old_teams, minimum).shows((view, TOTAL, "")):
+            old_mine = [
+                lesson for lesson in old if old_members is None or lesson.teacher in old_members
+            ]
+            old_detail = _read_moments(session, school_id, previous, old_mine, old_members, codes)
             before = _Tally.of(old_mine, old_detail)
 
     tally = _Tally.of(mine, detail)
@@ -1134,8 +1131,8 @@ def counted_lessons(
         raise NotFound(_("Dit semester bestaat niet."))
     where = _counted(school_id, semester)
     if team_id is not None:
-        members = select(TeamMember.person_id).where(TeamMember.team_id == team_id)
-        where.append(col(Observation.observed_teacher_id).in_(members))
+        members = schools.team_members_on(session, school_id, semester.starts_on)
+        where.append(col(Observation.observed_teacher_id).in_(members.get(team_id, frozenset())))
     return list(session.exec(select(Observation.id).where(*where)))
 
 

@@ -15,7 +15,6 @@ At most one note a lesson, spread over teachers and families, so that no one tea
 fill the page.
 """
 
-import csv
 import io
 import uuid
 from collections import defaultdict
@@ -29,6 +28,7 @@ from sqlmodel import Session, col, select
 from app import charts, codebook, coulissen, names
 from app.access import Action, authorize, can
 from app.auth import Actor, SchoolActor
+from app.csvfile import SafeWriter
 from app.db import SessionDep
 from app.i18n import _
 from app.models import Moment, Observation, Semester, Team
@@ -386,7 +386,7 @@ def export_csv(
     authorize(actor, Action.export_aggregates)
     d = dashboard_for(session, actor, semester, team)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeWriter(buffer)
     scope = d.scope
     # Every row carries its context, so that a filtered or pasted part still says what it is.
     context = [

@@ -13,17 +13,21 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import db
 from app.api import api, router
 from app.errors import DomainError
+from app.headers import SecurityHeaders, over_https, protect
 from app.i18n import _
+from app.limits import BodyLimits
 from app.pwa import pwa
 from app.settings import get_settings
 from app.templating import render
 
 log = logging.getLogger("coulisse")
+security_log = logging.getLogger("coulisse.security")
 
 
 class CompressPublic:
@@ -74,8 +78,23 @@ def error_response(
     return render(request, "error.html", status_code=status, status=status, message=message)
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method the requested path takes, for a 405's ``Allow``. Starlette names only the
+    methods of the first route that matched the path, and each method of an API path is a
+    route of its own. (A mounted app, which takes every path below it, answers for itself.)"""
+    routes = [r for r in request.app.router.routes if not isinstance(r, Mount)]
+    path = {"type": "http", "path": request.url.path, "root_path": "", "headers": []}
+    return ", ".join(
+        method
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        if any(route.matches({**path, "method": method})[0] == Match.FULL for route in routes)
+    )
+
+
 def describe_validation_error(err: dict[str, Any]) -> str:
-    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    loc = [str(p) for p in err.get("loc", ())]
+    if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+        loc = loc[1:]  # where it came from, not which field (a field may be called "body")
     field = ".".join(loc) or _("de inhoud")
     ctx = err.get("ctx") or {}
     kind = err.get("type", "")
@@ -94,6 +113,10 @@ def describe_validation_error(err: dict[str, Any]) -> str:
             "{field} bevat te veel onderdelen (maximaal {n}).", field=field, n=ctx.get("max_length")
         ),
         "string_type": _("{field} moet tekst zijn.", field=field),
+        "string_unicode": _(
+            "{field} bevat een teken dat niet bewaard kan worden (een los surrogaat).",
+            field=field,
+        ),
         "uuid_parsing": _("{field} is geen geldig id.", field=field),
         "uuid_type": _("{field} is geen geldig id.", field=field),
         "int_parsing": _("{field} moet een geheel getal zijn.", field=field),
@@ -139,15 +162,29 @@ def create_app(*, check_schema: bool = True) -> FastAPI:
         summary="Lesobservaties gecodeerd op mechanismen, voor de coulissen-ruimte van het team.",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        # No interactive docs page: FastAPI's loads scripts from a CDN and runs inline code,
+        # which the content security policy refuses in this origin. The schema is public.
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
     app.add_middleware(CompressPublic)
+    app.add_middleware(BodyLimits)
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
+        if exc.status_code in (401, 403):
+            actor = getattr(request.state, "actor", None)
+            security_log.info(
+                "refused %s %s %s person=%s address=%s",
+                exc.status_code,
+                request.method,
+                request.url.path,
+                actor.person.id if actor else "anonymous",
+                request.client.host if request.client else "unknown",
+            )
         return error_response(
             request, exc.status_code, exc.message, exc.code, exc.headers, **exc.extra
         )
@@ -196,23 +233,23 @@ def create_app(*, check_schema: bool = True) -> FastAPI:
             413: _("Wat je stuurde is te groot."),
         }
         message = known.get(exc.status_code) or str(exc.detail)
-        return error_response(
-            request,
-            exc.status_code,
-            message,
-            "http_error",
-            dict(exc.headers) if exc.headers else None,
-        )
+        headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405 and headers and "Allow" in headers:
+            headers["Allow"] = allowed_methods(request) or headers["Allow"]
+        return error_response(request, exc.status_code, message, "http_error", headers)
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(
+        response = error_response(
             request,
             500,
             _("Er ging iets mis aan onze kant. Probeer het zo nog eens."),
             "server_error",
         )
+        # Sent from outside the middleware stack: it gets the browser policy here.
+        protect(response.headers, request.url.path, 500, over_https(request.url.scheme))
+        return response
 
     app.include_router(router)
     app.include_router(api)

@@ -6,12 +6,20 @@ back time-zone aware, on SQLite as on PostgreSQL.
 """
 
 import enum
+import re
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, field_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    StrictBool,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 from sqlmodel import JSON, Column, Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -170,10 +178,27 @@ class Team(SQLModel, table=True):
 
 
 class TeamMember(SQLModel, table=True):
+    """A person's current place in a team. ``since`` is the school day the membership began
+    (None: before the team's figures began). A team's figures for a semester count the
+    members as they were on the semester's first day, so that no later change of a team
+    moves lessons into or out of figures that were already shown (docs/coulissen.md)."""
+
     team_id: uuid.UUID = Field(foreign_key="team.id", primary_key=True, ondelete="CASCADE")
     person_id: uuid.UUID = Field(
         foreign_key="person.id", primary_key=True, index=True, ondelete="CASCADE"
     )
+    since: date | None = None
+
+
+class TeamMemberPast(SQLModel, table=True):
+    """A membership that ended: kept so that the figures of the semesters it covered stay
+    what they were."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    team_id: uuid.UUID = Field(foreign_key="team.id", index=True, ondelete="CASCADE")
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    since: date | None = None
+    until: date
 
 
 class Semester(SQLModel, table=True):
@@ -369,6 +394,13 @@ class Invitation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # An invitation either sets the password of an account that this school made (the school
+    # already holds its membership), or asks someone who already has an account (or is
+    # pending elsewhere) to join: then the membership is made only when that person, logged
+    # in, accepts. ``name`` is what the inviting school typed; until acceptance that school
+    # sees this, never the account's own name. ``roles`` is comma-separated role values.
+    name: str = Field(default="", max_length=120, sa_column_kwargs={"server_default": ""})
+    roles: str = Field(default="", max_length=120, sa_column_kwargs={"server_default": ""})
 
 
 class LoginThrottle(SQLModel, table=True):
@@ -429,36 +461,95 @@ class SyncMutation(SQLModel, table=True):
 
 # --- API shapes -----------------------------------------------------------------------------
 
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(9000, 1, 1, tzinfo=UTC)
-
 
 def aware_timestamp(value: datetime | None) -> datetime | None:
     """A timestamp from outside must carry its time zone and lie in a range the database and
-    date arithmetic can hold (year 1 or 9999 would overflow on the way to UTC)."""
+    date arithmetic can hold (year 1 or 9999 would overflow on the way to UTC). The year is
+    the one written, before any conversion to UTC, so that the API schema can state the range
+    (``TIMESTAMP_YEARS``); no offset takes a year from 1900 to 8999 out of range."""
     if value is None:
         return None
     if value.tzinfo is None:
         raise ValueError("tijdstip zonder tijdzone; gebruik bijvoorbeeld 2026-11-24T09:00:00Z")
-    try:
-        in_range = EARLIEST <= value.astimezone(UTC) < LATEST
-    except OverflowError:
-        in_range = False
-    if not in_range:
+    if not 1900 <= value.year < 9000:
         raise ValueError("tijdstip ligt buiten het bereik van het jaar 1900 tot 9000")
     return value
+
+
+# A timestamp as RFC 3339 text, the API schema's ``date-time`` format. Without this check
+# pydantic would also take a number of seconds since 1970. (One without its offset passes here
+# and is refused by ``aware_timestamp``, which says so.)
+RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)?")
+TIMESTAMP_YEARS = r"^(19\d\d|[2-8]\d\d\d)-"
+
+
+def _timestamp_text(value: Any) -> Any:
+    if isinstance(value, datetime) or (isinstance(value, str) and RFC3339.fullmatch(value)):
+        return value
+    raise PydanticCustomError("datetime_parsing", "Input should be a valid datetime")
+
+
+Timestamp = Annotated[
+    datetime,
+    BeforeValidator(_timestamp_text),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": TIMESTAMP_YEARS}),
+]
+
+
+def _json_integer(value: Any) -> Any:
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+# An integer as JSON has it: 5.0 is one, as the schema's ``integer`` says; pydantic alone would
+# also take true and "5".
+Integer = Annotated[int, BeforeValidator(_json_integer)]
+
+
+def storable_text(text: str) -> bool:
+    """No NUL (PostgreSQL cannot store it) and no lone surrogate (not encodable as UTF-8)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _text_rule(schema: dict[str, Any]) -> None:
+    """Every text field of an ``Input`` says in the API schema that it takes no NUL."""
+
+    def mark(part: Any) -> None:
+        if not isinstance(part, dict):
+            return
+        if part.get("type") == "string" and not {"format", "enum", "const", "pattern"} & set(part):
+            part["pattern"] = NO_NUL
+        for alternative in part.get("anyOf", []):
+            mark(alternative)
+        mark(part.get("items"))
+
+    for field in schema.get("properties", {}).values():
+        mark(field)
 
 
 class Input(SQLModel):
     """Every request body: text may not hold the NUL character, which PostgreSQL cannot store
     (it would be a server error instead of a clear message)."""
 
+    model_config = ConfigDict(json_schema_extra=_text_rule)  # type: ignore[assignment]
+
     @field_validator("*")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         texts = value if isinstance(value, list) else [value]
-        if any(isinstance(t, str) and "\x00" in t for t in texts):
-            raise ValueError("de tekst bevat een ongeldig teken (NUL)")
+        for t in texts:
+            if isinstance(t, str) and not storable_text(t):
+                raise ValueError("de tekst bevat een ongeldig teken (NUL of een los surrogaat)")
         return value
 
 
@@ -467,8 +558,8 @@ class ObservationCreate(Input):
     observed_teacher_id: uuid.UUID
     group_label: str = Field(default="", max_length=40)
     subject: str = Field(default="", max_length=60)
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
+    started_at: Timestamp | None = None
+    ended_at: Timestamp | None = None
     status: ObservationStatus = ObservationStatus.in_progress
     summary: str = Field(default="", max_length=SUMMARY_MAX)
     focus_codes: list[str] = Field(default_factory=list, max_length=40)
@@ -480,15 +571,29 @@ class ObservationCreate(Input):
         return aware_timestamp(value)
 
 
+def _not_null(schema: dict[str, Any]) -> None:
+    """The field may be left out, but when it is sent it may not be null: its schema shows
+    neither a null alternative nor a null default."""
+    schema.pop("default", None)
+    kept = [a for a in schema.pop("anyOf", []) if a != {"type": "null"}]
+    if len(kept) == 1:
+        schema.update(kept[0])
+    elif kept:
+        schema["anyOf"] = kept
+
+
+NOT_NULL: dict[str, Any] = {"json_schema_extra": _not_null}
+
+
 class ObservationUpdate(Input):
-    group_label: str | None = Field(default=None, max_length=40)
-    subject: str | None = Field(default=None, max_length=60)
-    ended_at: datetime | None = None
-    status: ObservationStatus | None = None
-    summary: str | None = Field(default=None, max_length=SUMMARY_MAX)
-    focus_codes: list[str] | None = Field(default=None, max_length=40)
-    excluded_from_team: bool | None = None
-    version: int | None = Field(
+    group_label: str | None = Field(default=None, max_length=40, schema_extra=NOT_NULL)
+    subject: str | None = Field(default=None, max_length=60, schema_extra=NOT_NULL)
+    ended_at: Timestamp | None = None
+    status: ObservationStatus | None = Field(default=None, schema_extra=NOT_NULL)
+    summary: str | None = Field(default=None, max_length=SUMMARY_MAX, schema_extra=NOT_NULL)
+    focus_codes: list[str] | None = Field(default=None, max_length=40, schema_extra=NOT_NULL)
+    excluded_from_team: StrictBool | None = Field(default=None, schema_extra=NOT_NULL)
+    version: Integer | None = Field(
         default=None, description="The version you edited; a stale version gives 409."
     )
 
@@ -501,12 +606,12 @@ class ObservationUpdate(Input):
 class MomentCreate(Input):
     id: uuid.UUID | None = None
     code: str = Field(min_length=1, max_length=40)
-    offset_ms: int = Field(ge=0, le=24 * 3600 * 1000)
+    offset_ms: Integer = Field(ge=0, le=24 * 3600 * 1000)
     phase: str | None = Field(default=None, max_length=40)
     zone: Zone | None = None
     target: Target | None = None
     note: str = Field(default="", max_length=NOTE_MAX)
-    note_shareable: bool = False
+    note_shareable: StrictBool = False
 
 
 class MomentPublic(SQLModel):
@@ -545,12 +650,12 @@ class ObservationPublic(ObservationBase):
 
 class ReflectionIn(Input):
     # A misspelt field would otherwise save an empty answer and report success.
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    model_config = ConfigDict(extra="forbid")
 
     dominant_mechanism: str = Field(default="", max_length=REFLECTION_MAX)
     zones: str = Field(default="", max_length=REFLECTION_MAX)
     next_step: str = Field(default="", max_length=REFLECTION_MAX)
-    version: int | None = Field(
+    version: Integer | None = Field(
         default=None,
         description="The version you edited (none for a first reflection); a stale one gives 409.",
     )
@@ -568,7 +673,7 @@ class ReflectionPublic(SQLModel):
 
 
 class CommentIn(Input):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    model_config = ConfigDict(extra="forbid")
 
     id: uuid.UUID | None = Field(
         default=None, description="Made by the client, so that sending it twice adds it once."

@@ -14,7 +14,6 @@ not:
   log).
 """
 
-import csv
 import io
 import uuid
 from datetime import datetime
@@ -22,6 +21,7 @@ from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
+from app.csvfile import SafeWriter
 from app.models import (
     AuthSession,
     Comment,
@@ -150,7 +150,7 @@ def _text(value: Any) -> str:
 
 def as_csv(data: dict[str, Any]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(["onderdeel", "id", "veld", "waarde"])
     for key, label in SECTION_LABELS.items():
         records = data[key] if isinstance(data[key], list) else [data[key]]

@@ -128,6 +128,8 @@ def create(
     )
     existing = _insert_once(session, obs)
     if existing is not None:
+        # An id taken by a record this person may not see answers as if it did not exist.
+        get_observation(session, actor, existing.id)
         if _same_observation(existing, obs):
             return existing, False
         raise Conflict(_("Er bestaat al een observatie met dit id, met andere inhoud."))
@@ -247,6 +249,7 @@ def add_moment(
     )
     existing = _insert_once(session, moment)
     if existing is not None:
+        get_observation(session, actor, existing.observation_id)
         fields = ("observation_id", "code", "offset_ms", "phase", "zone", "target", "note")
         if all(str(getattr(existing, f)) == str(getattr(moment, f)) for f in fields):
             return existing, False

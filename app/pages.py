@@ -22,10 +22,11 @@ from sqlmodel import Session, col, select
 
 from app import auth, codebook, observations, people, schools
 from app.access import Action, authorize, can
-from app.api import set_session_cookie
+from app.api import set_device_cookie, set_session_cookie
 from app.auth import Actor, CurrentActor, OptionalActor, SchoolActor
 from app.db import SessionDep
-from app.errors import DomainError, Invalid, NotFound
+from app.errors import DomainError, Forbidden, Invalid, NotFound
+from app.headers import over_https
 from app.i18n import _
 from app.models import (
     CodebookVersion,
@@ -65,10 +66,16 @@ NOTICES = {
     "school": "Je werkt nu in deze school.",
     "rollen": "De rollen zijn opgeslagen.",
     "aan": "Het account staat weer aan.",
-    "uit": "Het account staat uit. Deze persoon is overal uitgelogd.",
+    "uit": "Het account staat uit in deze school. Deze persoon is hier uitgelogd.",
+    "lid": "Welkom: je hoort nu bij deze school en werkt er nu in.",
+    "wachtwoord": "Je wachtwoord is gewijzigd.",
+    "apparaten": "Je bent op die apparaten uitgelogd.",
     "team-nieuw": "Het team is toegevoegd.",
     "team-naam": "De naam van het team is aangepast.",
-    "team-leden": "De leden van het team zijn opgeslagen.",
+    "team-leden": (
+        "De leden van het team zijn opgeslagen. In de teamfiguren tellen ze mee vanaf het "
+        "volgende semester: een semester houdt de leden waarmee het begon."
+    ),
     "team-weg": "Het team is verwijderd.",
     "semester-nieuw": "Het semester is toegevoegd.",
     "semester-opgeslagen": "Het semester is opgeslagen.",
@@ -206,7 +213,13 @@ def _login_page(
         error=error,
     )
     response.set_cookie(
-        auth.LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True, samesite="lax", path="/inloggen"
+        auth.LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        httponly=True,
+        samesite="lax",
+        path="/inloggen",
+        secure=over_https(request.url.scheme),
     )
     return response
 
@@ -234,12 +247,13 @@ def login_submit(
     auth.check_login_form_token(request.cookies.get(auth.LOGIN_CSRF_COOKIE), csrf_token)
     target = safe_next(volgende)
     try:
-        _row, token = auth.login(
+        done = auth.login(
             session,
             email=email,
             password=password,
             address=auth.client_address(request),
             user_agent=request.headers.get("user-agent", ""),
+            device=request.cookies.get(auth.DEVICE_COOKIE),
         )
     except DomainError as e:
         page = render(
@@ -259,7 +273,8 @@ def login_submit(
         auth.end_session(session, old)
         session.commit()
     response = redirect(target)
-    set_session_cookie(request, response, token)
+    set_session_cookie(request, response, done.token)
+    set_device_cookie(request, response, done.device)
     response.delete_cookie(auth.LOGIN_CSRF_COOKIE, path="/inloggen")
     return response
 
@@ -281,6 +296,7 @@ def _invitation_page(
     session: Session,
     token: str,
     *,
+    actor: Actor | None = None,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -294,6 +310,9 @@ def _invitation_page(
         person=person,
         school=school,
         invitation=invitation,
+        sets_password=people.sets_password(session, invitation, person),
+        for_me=actor is not None and actor.person.id == person.id,
+        logged_in=actor is not None,
         token=token,
         login_token=form_token,
         error=error,
@@ -306,6 +325,7 @@ def _invitation_page(
         httponly=True,
         samesite="lax",
         path=INVITATION_PATH,
+        secure=over_https(request.url.scheme),
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -313,8 +333,10 @@ def _invitation_page(
 
 
 @pages.get(INVITATION_PATH + "/{token}")
-def invitation_form(token: str, request: Request, session: SessionDep) -> Response:
-    return _invitation_page(request, session, token)
+def invitation_form(
+    token: str, request: Request, actor: OptionalActor, session: SessionDep
+) -> Response:
+    return _invitation_page(request, session, token, actor=actor)
 
 
 @pages.post(INVITATION_PATH + "/{token}")
@@ -347,6 +369,144 @@ def invitation_submit(
     set_session_cookie(request, response, cookie)
     response.delete_cookie(auth.LOGIN_CSRF_COOKIE, path=INVITATION_PATH)
     return response
+
+
+@pages.post(INVITATION_PATH + "/{token}/accepteren")
+def invitation_accept(
+    token: str, request: Request, actor: CurrentActor, session: SessionDep
+) -> Response:
+    """Someone with an account, logged in, joins the school that invited them."""
+    try:
+        people.join_school(session, token=token, actor=actor)
+    except (Invalid, Forbidden) as e:
+        session.rollback()
+        return _invitation_page(
+            request, session, token, actor=actor, error=e.message, status_code=e.status_code
+        )
+    return redirect("/?melding=lid")
+
+
+# --- my account: password and sessions ------------------------------------------------------------
+
+
+def device_label(user_agent: str) -> str:
+    """A short, recognisable name for the browser a session was opened in."""
+    ua = user_agent.lower()
+    system = next(
+        (name for key, name in (
+            ("ipad", "iPad"), ("iphone", "iPhone"), ("android", "Android"),
+            ("windows", "Windows"), ("mac os", "Mac"), ("cros", "Chromebook"), ("linux", "Linux"),
+        ) if key in ua),
+        "",
+    )  # fmt: skip
+    browser = next(
+        (name for key, name in (
+            ("edg/", "Edge"), ("firefox", "Firefox"), ("chrome", "Chrome"), ("safari", "Safari"),
+        ) if key in ua),
+        "",
+    )  # fmt: skip
+    label = " · ".join(x for x in (browser, system) if x)
+    return label or _("Onbekend apparaat")
+
+
+def _account_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    error: str | None = None,
+    section: str = "",
+    status_code: int = 200,
+    melding: str | None = None,
+) -> Response:
+    rows = [
+        {
+            "id": row.id,
+            "device": device_label(row.user_agent),
+            "created_at": row.created_at,
+            "last_seen_at": row.last_seen_at,
+            "current": row.id == actor.auth.id,
+        }
+        for row in auth.sessions_of(session, actor.person.id)
+    ]
+    response = render(
+        request,
+        "account.html",
+        status_code=status_code,
+        sessions=rows,
+        error=error,
+        section=section,
+        notice=notice(melding),
+        password_min=auth.PASSWORD_MIN,
+    )
+    return response
+
+
+@pages.get("/mijn-account")
+def account_page(
+    request: Request, actor: CurrentActor, session: SessionDep, melding: str | None = None
+) -> Response:
+    return _account_page(request, session, actor, melding=melding)
+
+
+@pages.post("/mijn-account/wachtwoord")
+def account_password(
+    request: Request,
+    actor: CurrentActor,
+    session: SessionDep,
+    current: Annotated[str, Form(max_length=auth.PASSWORD_MAX)] = "",
+    new: Annotated[str, Form(max_length=auth.PASSWORD_MAX)] = "",
+    again: Annotated[str, Form(max_length=auth.PASSWORD_MAX)] = "",
+    elders_uitloggen: Annotated[str, Form()] = "",
+) -> Response:
+    schools_of = [actor.school.name] if actor.school else []
+    try:
+        auth.change_password(
+            session,
+            actor=actor,
+            current=current,
+            new=new,
+            repeated=again,
+            address=auth.client_address(request),
+            context=schools_of,
+            end_others=elders_uitloggen == "ja",
+        )
+    except DomainError as e:
+        session.rollback()
+        return _account_page(
+            request, session, actor, error=e.message, section="wachtwoord",
+            status_code=e.status_code,
+        )  # fmt: skip
+    return redirect("/mijn-account?melding=wachtwoord#wachtwoord")
+
+
+@pages.post("/mijn-account/apparaten")
+def account_sessions(
+    request: Request,
+    actor: CurrentActor,
+    session: SessionDep,
+    password: Annotated[str, Form(max_length=auth.PASSWORD_MAX)] = "",
+    sessies: Annotated[list[str] | None, Form()] = None,
+    alle: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        try:
+            only = None if alle == "ja" else parse_ids(sessies)
+        except Invalid:
+            raise Invalid(_("Onbekend apparaat gekozen.")) from None
+        if only is not None and not only:
+            raise Invalid(_("Kies een apparaat om uit te loggen, of ‘alle andere apparaten’."))
+        auth.end_sessions_with_password(
+            session, actor=actor, password=password, address=auth.client_address(request),
+            only=only,
+        )  # fmt: skip
+    except DomainError as e:
+        session.rollback()
+        return _account_page(
+            request, session, actor, error=e.message, section="apparaten",
+            status_code=e.status_code,
+        )  # fmt: skip
+    return redirect("/mijn-account?melding=apparaten#apparaten")
 
 
 # --- home ----------------------------------------------------------------------------------------
@@ -468,7 +628,16 @@ def _people_context(session: Session, school: School) -> dict[str, Any]:
         )
         for p, m in people.people_of(session, school.id)
     ]
-    return {"rows": rows, "role_options": role_options(), "now": utcnow()}
+    joins = [
+        {
+            "name": j.name,
+            "email": j.email,
+            "roles": [people.role_label(r) for r in j.roles],
+            "expires_at": j.expires_at,
+        }
+        for j in people.pending_joins(session, school.id)
+    ]
+    return {"rows": rows, "joins": joins, "role_options": role_options(), "now": utcnow()}
 
 
 @pages.get("/beheer/mensen")
@@ -683,7 +852,8 @@ def person_reinvite(
         )
     person = session.get(Person, person_id)
     assert person is not None
-    return _invited_page(request, [people.Invited(person=person, link=link)], again=True)
+    invited = people.Invited(person_id=person.id, name=person.name, email=person.email, link=link)
+    return _invited_page(request, [invited], again=True)
 
 
 # --- admin: teams --------------------------------------------------------------------------------
@@ -943,8 +1113,8 @@ def semester_delete_confirm(
         "admin/confirm.html",
         title=_("Semester ‘{name}’ verwijderen?", name=semester.name),
         explanation=_(
-            "Observaties blijven bewaard; ze horen dan bij geen semester "
-            "meer tot je er een voor die periode toevoegt."
+            "Alleen een semester zonder geobserveerde lessen kan weg: de figuren van een "
+            "semester met lessen blijven zoals ze waren."
         ),
         action=f"/beheer/semesters/{semester_id}/verwijderen",
         confirm=_("Ja, verwijder het semester"),

@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from app import auth, schools
-from app.errors import Invalid, NotFound
+from app.db import new_session
+from app.errors import Forbidden, Invalid, NotFound
 from app.i18n import _
-from app.models import Invitation, Membership, Person, Role, Team, TeamMember, utcnow
+from app.models import Invitation, Membership, Person, Role, School, Team, TeamMember, utcnow
 from app.settings import get_settings
 
 INVITATION_DAYS = 14
@@ -102,7 +103,13 @@ def apply_roles(m: Membership, roles: Iterable[Role]) -> None:
 
 
 def _new_invitation(
-    session: Session, school_id: uuid.UUID, person_id: uuid.UUID, by: uuid.UUID | None
+    session: Session,
+    school_id: uuid.UUID,
+    person_id: uuid.UUID,
+    by: uuid.UUID | None,
+    *,
+    name: str = "",
+    roles: Iterable[Role] = (),
 ) -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()
@@ -114,6 +121,8 @@ def _new_invitation(
             created_by_id=by,
             created_at=now,
             expires_at=now + timedelta(days=INVITATION_DAYS),
+            name=name,
+            roles=",".join(r.value for r in roles),
         )
     )
     return invitation_link(token)
@@ -125,8 +134,14 @@ def invitation_link(token: str) -> str:
 
 @dataclass
 class Invited:
-    person: Person
-    link: str | None  # None: the person already has a password (e.g. a coach of another school)
+    """What the inviting school may know of an invitation: the name and address it typed
+    itself, never the name an existing account carries elsewhere."""
+
+    person_id: uuid.UUID
+    name: str
+    email: str
+    link: str | None  # None: already a member here with a password; only the roles changed
+    joins: bool = False  # True: an existing account, that becomes a member only by accepting
 
 
 def invite(
@@ -139,27 +154,42 @@ def invite(
     by: uuid.UUID | None = None,
     commit: bool = True,
 ) -> Invited:
-    """Add a person to a school with roles; make an invitation link if they have no password."""
+    """Invite a person to a school with roles.
+
+    A new address gets an account of this school and a link that sets its password. An
+    address that already has an account, or is pending at another school, is never given
+    a membership nor a password link by this school: it gets a link that asks the person to
+    log in and accept. A school grants membership of itself only, and a password is set
+    only by the person, through the school that made the account."""
     email, name = check_email(email), check_name(name)
+    chosen = list(dict.fromkeys(roles))
     person = session.exec(select(Person).where(Person.email == email)).first()
     if person is None:
         person = Person(email=email, name=name)
         session.add(person)
         session.flush()
-    existing = session.exec(
-        select(Membership).where(
-            Membership.school_id == school_id, Membership.person_id == person.id
+    existing = membership_or_none(session, school_id, person.id)
+    elsewhere = session.exec(
+        select(Membership.id).where(
+            Membership.person_id == person.id, Membership.school_id != school_id
         )
     ).first()
+    if existing is None and (person.password_hash is not None or elsewhere is not None):
+        probe = Membership(school_id=school_id, person_id=person.id)
+        apply_roles(probe, chosen)  # refuses an empty choice before anything is stored
+        join_link = _new_invitation(session, school_id, person.id, by, name=name, roles=chosen)
+        if commit:
+            session.commit()
+        return Invited(person_id=person.id, name=name, email=email, link=join_link, joins=True)
     m = existing or Membership(school_id=school_id, person_id=person.id)
-    apply_roles(m, roles)
+    apply_roles(m, chosen)
     session.add(m)
     link = None
     if person.password_hash is None:
         link = _new_invitation(session, school_id, person.id, by)
     if commit:
         session.commit()
-    return Invited(person=person, link=link)
+    return Invited(person_id=person.id, name=person.name, email=email, link=link)
 
 
 def find_invitation(session: Session, token: str) -> tuple[Invitation, Person]:
@@ -171,18 +201,57 @@ def find_invitation(session: Session, token: str) -> tuple[Invitation, Person]:
             _("Deze uitnodiging is verlopen of al gebruikt. Vraag de schoolleiding om een nieuwe.")
         )
     person = session.get(Person, inv.person_id)
-    if person is None or not person.active:
+    if person is None:
+        raise NotFound(_("Deze uitnodiging is niet meer geldig."))
+    if not sets_password(session, inv, person):
+        return inv, person
+    if not person.active:
         raise NotFound(_("Deze uitnodiging is niet meer geldig."))
     return inv, person
 
 
-def accept_invitation(session: Session, *, token: str, password: str) -> Person:
+def sets_password(session: Session, inv: Invitation, person: Person) -> bool:
+    """Whether this invitation lets its holder choose the password: only for an account with
+    no password that the inviting school itself holds (no other school can hold a membership
+    of an account without a password, since joining needs a login)."""
+    if person.password_hash is not None:
+        return False
+    return membership_or_none(session, inv.school_id, person.id) is not None
+
+
+def join_school(session: Session, *, token: str, actor: auth.Actor) -> School:
+    """The logged-in person accepts an invitation to join a school. Only the person the
+    invitation is for can accept it, and only with the link: the school's own grant."""
     inv, person = find_invitation(session, token)
-    auth.set_password(person, password)
+    if person.id != actor.person.id:
+        raise Forbidden(
+            _(
+                "Deze uitnodiging is voor een ander account. Log uit en log in als "
+                "{email} om haar te accepteren.",
+                email=person.email,
+            )
+        )
+    if sets_password(session, inv, person):
+        raise Invalid(_("Kies eerst een wachtwoord met deze uitnodiging."))
+    school = session.get(School, inv.school_id)
+    if school is None:
+        raise NotFound(_("Deze uitnodiging is niet meer geldig."))
+    m = membership_or_none(session, school.id, person.id)
+    if m is None:
+        m = Membership(school_id=school.id, person_id=person.id)
+        apply_roles(m, invitation_roles(inv) or [Role.teacher])
+    m.active = True
+    person.active = True
     inv.used_at = utcnow()
-    session.add_all([inv, person])
-    auth.end_all_sessions(session, person.id)
-    return person
+    actor.auth.school_id = school.id
+    session.add_all([m, person, inv, actor.auth])
+    session.commit()
+    return school
+
+
+def invitation_roles(inv: Invitation) -> list[Role]:
+    values = {r.value: r for r in Role}
+    return [values[v] for v in inv.roles.split(",") if v in values]
 
 
 def set_roles(
@@ -197,9 +266,9 @@ def set_roles(
 def set_active(
     session: Session, *, school_id: uuid.UUID, person_id: uuid.UUID, active: bool, by: uuid.UUID
 ) -> None:
-    """Switch a person off (or on again) in one school. Switching off ends all their sessions at
-    once; the account stays usable for their other schools, and is switched off as a whole
-    only when no school has them active any more."""
+    """Switch a person off (or on again) in one school. Switching off ends their sessions in
+    this school at once; the account stays usable for their other schools, and is switched off
+    as a whole (ending every session) only when no school has them active any more."""
     m = membership(session, school_id, person_id)
     if person_id == by and not active:
         raise Invalid(_("Je kunt je eigen account niet uitzetten."))
@@ -212,7 +281,9 @@ def set_active(
         x.active for x in session.exec(select(Membership).where(Membership.person_id == person_id))
     )
     session.add(person)
-    if not active:
+    if not active and person.active:
+        auth.end_school_sessions(session, person_id, school_id)
+    elif not active:
         auth.end_all_sessions(session, person_id)
     session.commit()
 
@@ -354,8 +425,7 @@ def import_people(
             session, school_id=school_id, email=email, name=name, roles=roles, by=by, commit=False
         )
         for team in row_teams:
-            if session.get(TeamMember, (team.id, invited.person.id)) is None:
-                session.add(TeamMember(team_id=team.id, person_id=invited.person.id))
+            schools.add_team_member(session, team.id, invited.person_id)
         report.invited.append(invited)
         if progress:
             progress(i, len(parsed))
@@ -377,6 +447,42 @@ def team_names_by_person(session: Session, school_id: uuid.UUID) -> dict[uuid.UU
     for person_id, name in rows:
         names.setdefault(person_id, []).append(name)
     return names
+
+
+@dataclass
+class PendingJoin:
+    name: str
+    email: str
+    roles: list[Role]
+    expires_at: datetime
+
+
+def pending_joins(session: Session, school_id: uuid.UUID) -> list[PendingJoin]:
+    """Invitations to this school that wait for someone with an account to accept, by the
+    name and roles the school typed."""
+    rows = session.exec(
+        select(Invitation, Person.email)
+        .join(Person, col(Person.id) == Invitation.person_id)
+        .join(
+            Membership,
+            (col(Membership.person_id) == Invitation.person_id)
+            & (col(Membership.school_id) == Invitation.school_id),
+            isouter=True,
+        )
+        .where(
+            Invitation.school_id == school_id,
+            col(Invitation.used_at).is_(None),
+            col(Invitation.expires_at) > utcnow(),
+            col(Membership.id).is_(None),
+        )
+        .order_by(col(Invitation.name))
+    )
+    latest: dict[str, PendingJoin] = {}
+    for inv, email in rows:
+        known = latest.get(email)
+        if known is None or inv.expires_at > known.expires_at:
+            latest[email] = PendingJoin(inv.name, email, invitation_roles(inv), inv.expires_at)
+    return sorted(latest.values(), key=lambda j: (j.name.lower(), j.email))
 
 
 def open_invitations(session: Session, school_id: uuid.UUID) -> dict[uuid.UUID, datetime]:
@@ -419,11 +525,31 @@ def join_by_invitation(
     session: Session, *, token: str, password: str, repeated: str, user_agent: str = ""
 ) -> tuple[Person, str]:
     """Accept an invitation: set the password and open a session in the inviting school.
-    Returns the person and the new session's cookie token."""
-    inv, _person = find_invitation(session, token)
+    Returns the person and the new session's cookie token. The invitation is checked and the
+    password hashed before ``session`` writes anything, so that the slow hash never holds the
+    write lock; the write then checks the invitation again."""
+    with new_session() as read:
+        inv, person = find_invitation(read, token)
+        allowed = sets_password(read, inv, person)
+        school = read.get(School, inv.school_id)
+        context = [person.email, person.name, school.name if school else ""]
+    if not allowed:
+        raise Forbidden(
+            _("Met deze uitnodiging kies je geen wachtwoord. Log in met je account en accepteer.")
+        )
     if password != repeated:
         raise Invalid(_("De twee wachtwoorden zijn niet gelijk. Typ ze nog eens."))
-    person = accept_invitation(session, token=token, password=password)
+    auth.check_password_rules(password, context)
+    hashed = auth.hash_password(password)
+    inv, person = find_invitation(session, token)
+    if not sets_password(session, inv, person):
+        raise NotFound(
+            _("Deze uitnodiging is verlopen of al gebruikt. Vraag de schoolleiding om een nieuwe.")
+        )
+    person.password_hash = hashed
+    inv.used_at = utcnow()
+    session.add_all([inv, person])
+    auth.end_all_sessions(session, person.id)
     row, cookie = auth.open_session(session, person, user_agent=user_agent)
     row.school_id = inv.school_id
     session.commit()

@@ -76,6 +76,7 @@ def save(
         except IntegrityError:  # another first reflection on this lesson landed just before
             raise _stale(session, obs.id) from None
         if taken is not None:
+            get_observation(session, actor, taken.observation_id)
             raise Conflict(_("Deze reflectie bestaat al bij een andere observatie."))
         observations._changed(session, obs, "reflection", row.id, commit)
         return row, "applied"

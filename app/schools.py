@@ -7,14 +7,21 @@ the dates or add others.
 
 import re
 import uuid
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
 
 from app import codebook
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import _
-from app.models import School, Semester, Team, TeamMember
+from app.models import Observation, School, Semester, Team, TeamMember, TeamMemberPast
+from app.settings import get_settings
+
+# A school's semesters lie in years a school can have; a year 1 or 9999 would overflow the
+# dashboard's date arithmetic.
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2099, 12, 31)
 
 
 def school_year_start(day: date) -> int:
@@ -89,8 +96,19 @@ def _check_semester(
         raise Invalid(_("Geef het semester een naam."))
     if len(name) > 80:
         raise Invalid(_("De naam van het semester is te lang (maximaal 80 tekens)."))
+    for day in (starts_on, ends_on):
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise Invalid(
+                _(
+                    "Kies datums tussen {a} en {b}.",
+                    a=EARLIEST_DAY.strftime("%d-%m-%Y"),
+                    b=LATEST_DAY.strftime("%d-%m-%Y"),
+                )
+            )
     if ends_on <= starts_on:
         raise Invalid(_("Een semester eindigt na de begindatum."))
+    if (ends_on - starts_on).days > 400:
+        raise Invalid(_("Een semester duurt hoogstens een schooljaar (400 dagen)."))
     for other in semesters(session, school_id):
         if other.id != ignore and other.starts_on <= ends_on and starts_on <= other.ends_on:
             raise Invalid(_("Dit semester overlapt met ‘{name}’.", name=other.name))
@@ -122,16 +140,77 @@ def update_semester(
     semester.name = _check_semester(
         session, school_id, name, starts_on, ends_on, ignore=semester.id
     )
+    if _team_changes_between(session, school_id, semester.starts_on, starts_on):
+        raise Invalid(
+            _(
+                "Deze begindatum kan niet: tussen de oude en de nieuwe begindatum is een team "
+                "veranderd. De teamfiguren van een semester tellen de teams zoals ze op de "
+                "eerste dag waren, en die mogen achteraf niet verschuiven."
+            )
+        )
+    moved = _lessons_between(session, school_id, semester, starts_on, ends_on)
+    if moved:
+        raise Invalid(
+            _(
+                "Deze datums kunnen niet: tussen de oude en de nieuwe datum liggen al "
+                "{n} geobserveerde lessen. Een semester verschuift alleen over dagen zonder "
+                "lessen, zodat de figuren van voor en na de wijziging samen nooit één les "
+                "of één docent laten zien.",
+                n=moved,
+            )
+        )
     semester.starts_on, semester.ends_on = starts_on, ends_on
     session.add(semester)
     session.commit()
     return semester
 
 
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), get_settings().tz)
+
+
+def _lessons_in(session: Session, school_id: uuid.UUID, first: date, last: date) -> int:
+    """Observations (any status, also kept out of team data) started on these school days."""
+    if last < first:
+        return 0
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Observation)
+            .where(
+                Observation.school_id == school_id,
+                col(Observation.deleted_at).is_(None),
+                col(Observation.started_at) >= _day_start(first),
+                col(Observation.started_at) < _day_start(last + timedelta(days=1)),
+            )
+        ).one()
+    )
+
+
+def _lessons_between(
+    session: Session, school_id: uuid.UUID, semester: Semester, starts_on: date, ends_on: date
+) -> int:
+    """How many lessons a change of dates would move into or out of the semester."""
+    old_first, old_last = semester.starts_on, semester.ends_on
+    one = timedelta(days=1)
+    return _lessons_in(
+        session, school_id, min(old_first, starts_on), max(old_first, starts_on) - one
+    ) + _lessons_in(session, school_id, min(old_last, ends_on) + one, max(old_last, ends_on))
+
+
 def delete_semester(session: Session, *, school_id: uuid.UUID, semester_id: uuid.UUID) -> None:
     semester = session.get(Semester, semester_id)
     if semester is None or semester.school_id != school_id:
         raise NotFound(_("Dit semester bestaat niet."))
+    held = _lessons_in(session, school_id, semester.starts_on, semester.ends_on)
+    if held:
+        raise Invalid(
+            _(
+                "Dit semester heeft al {n} geobserveerde lessen en blijft daarom bestaan. "
+                "Je kunt de naam wel aanpassen.",
+                n=held,
+            )
+        )
     session.delete(semester)
     session.commit()
 
@@ -187,6 +266,86 @@ def team_member_ids(session: Session, team_id: uuid.UUID) -> set[uuid.UUID]:
     return set(session.exec(select(TeamMember.person_id).where(TeamMember.team_id == team_id)))
 
 
+def next_school_day() -> date:
+    """A change of a team counts from the next day: the figures of a semester that has begun
+    (today included) keep the members they began with."""
+    return datetime.now(get_settings().tz).date() + timedelta(days=1)
+
+
+def add_team_member(session: Session, team_id: uuid.UUID, person_id: uuid.UUID) -> None:
+    if session.get(TeamMember, (team_id, person_id)) is None:
+        session.add(TeamMember(team_id=team_id, person_id=person_id, since=next_school_day()))
+
+
+def remove_team_member(session: Session, team_id: uuid.UUID, person_id: uuid.UUID) -> None:
+    row = session.get(TeamMember, (team_id, person_id))
+    if row is None:
+        return
+    until = next_school_day()
+    if row.since is None or row.since < until:
+        session.add(
+            TeamMemberPast(team_id=team_id, person_id=person_id, since=row.since, until=until)
+        )
+    session.delete(row)
+
+
+def team_members_on(
+    session: Session, school_id: uuid.UUID, day: date
+) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
+    """Every team of the school with the people who were in it on ``day`` (teams without
+    members included)."""
+    members: dict[uuid.UUID, set[uuid.UUID]] = {
+        t: set() for t in session.exec(select(Team.id).where(Team.school_id == school_id))
+    }
+    current = session.exec(
+        select(TeamMember.team_id, TeamMember.person_id)
+        .join(Team, col(Team.id) == TeamMember.team_id)
+        .where(
+            Team.school_id == school_id,
+            sa.or_(col(TeamMember.since).is_(None), col(TeamMember.since) <= day),
+        )
+    )
+    past = session.exec(
+        select(TeamMemberPast.team_id, TeamMemberPast.person_id)
+        .join(Team, col(Team.id) == TeamMemberPast.team_id)
+        .where(
+            Team.school_id == school_id,
+            sa.or_(col(TeamMemberPast.since).is_(None), col(TeamMemberPast.since) <= day),
+            col(TeamMemberPast.until) > day,
+        )
+    )
+    for team_id, person_id in [*current, *past]:
+        members.setdefault(team_id, set()).add(person_id)
+    return {t: frozenset(m) for t, m in members.items()}
+
+
+def _team_changes_between(session: Session, school_id: uuid.UUID, a: date, b: date) -> int:
+    """How many team changes fall on days in (a, b]: moving a semester's first day across one
+    would change whom its team figures count."""
+    lo, hi = min(a, b), max(a, b)
+    if lo == hi:
+        return 0
+    joined = session.exec(
+        select(func.count())
+        .select_from(TeamMember)
+        .join(Team, col(Team.id) == TeamMember.team_id)
+        .where(Team.school_id == school_id, col(TeamMember.since) > lo, col(TeamMember.since) <= hi)
+    ).one()
+    left = session.exec(
+        select(func.count())
+        .select_from(TeamMemberPast)
+        .join(Team, col(Team.id) == TeamMemberPast.team_id)
+        .where(
+            Team.school_id == school_id,
+            sa.or_(
+                sa.and_(col(TeamMemberPast.since) > lo, col(TeamMemberPast.since) <= hi),
+                sa.and_(col(TeamMemberPast.until) > lo, col(TeamMemberPast.until) <= hi),
+            ),
+        )
+    ).one()
+    return int(joined) + int(left)
+
+
 def set_team_members(
     session: Session, *, school_id: uuid.UUID, team_id: uuid.UUID, person_ids: set[uuid.UUID]
 ) -> None:
@@ -199,11 +358,9 @@ def set_team_members(
         raise Invalid(_("Alleen mensen van deze school kunnen in een team."))
     current = team_member_ids(session, team_id)
     for pid in current - person_ids:
-        row = session.get(TeamMember, (team_id, pid))
-        if row is not None:
-            session.delete(row)
+        remove_team_member(session, team_id, pid)
     for pid in person_ids - current:
-        session.add(TeamMember(team_id=team_id, person_id=pid))
+        add_team_member(session, team_id, pid)
     session.commit()
 
 

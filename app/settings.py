@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     login_free_failures_per_account: int = 5
     login_free_failures_per_address: int = 30
     login_max_delay_seconds: int = 900
+    # Addresses of the reverse proxies in front of the app, comma-separated. Only from these
+    # are X-Forwarded-For and X-Forwarded-Proto believed; with none, the peer's own address
+    # counts (a client cannot pick the address its login failures are counted against).
+    trusted_proxies: str = ""
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":
@@ -47,6 +51,10 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def proxies(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def is_sqlite(self) -> bool:

@@ -17,13 +17,16 @@ current state, tombstones included. A cursor ahead of the school's counter (a re
 database) gets a full snapshot with ``reset``.
 """
 
+import json
+import math
 import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DataError
 from sqlmodel import Session, col, select
 
 from app import changelog, observations, reflection
@@ -35,6 +38,7 @@ from app.models import (
     REFLECTION_MAX,
     Change,
     Input,
+    Integer,
     Moment,
     MomentCreate,
     Observation,
@@ -45,6 +49,7 @@ from app.models import (
     Share,
     SyncDevice,
     SyncMutation,
+    aware_timestamp,
     utcnow,
 )
 
@@ -54,16 +59,16 @@ MutationType = Literal["observation.put", "moment.add", "moment.delete", "reflec
 
 
 class MutationIn(BaseModel):
-    seq: int = Field(ge=1, le=2**62)
+    seq: Integer = Field(ge=1, le=2**62)
     type: MutationType
     id: uuid.UUID
-    base_version: int | None = Field(default=None, ge=0)
+    base_version: Integer | None = Field(default=None, ge=0)
     data: dict[str, Any] = Field(default_factory=dict)
 
 
 class PushIn(BaseModel):
     device_id: uuid.UUID
-    schema_version: int
+    schema_version: Integer
     mutations: list[MutationIn] = Field(max_length=MAX_BATCH)
 
 
@@ -110,6 +115,11 @@ class ObservationData(Input):
     summary: str = Field(default="", max_length=4000)
     focus_codes: list[str] = Field(default_factory=list, max_length=40)
     phases: list[str] | None = Field(default=None, max_length=12)
+
+    @field_validator("started_at", "ended_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return aware_timestamp(value)
 
 
 class MomentData(MomentCreate):
@@ -322,9 +332,15 @@ def _apply(session: Session, actor: Actor, device: SyncDevice, m: MutationIn) ->
     except Outcome as o:
         status, reason, version = o.status, o.reason, o.version
         if o.status == "conflict":
-            keep = m.data
+            keep = kept_data(m.data)
     except DomainError as e:
-        status, reason, keep = "rejected", e.message, m.data
+        status, reason, keep = "rejected", e.message, kept_data(m.data)
+    except DataError:
+        # A value the database itself cannot hold, past every check: the savepoint is rolled
+        # back, and this mutation alone is refused.
+        status = "rejected"
+        reason = _("Deze invoer bevat tekens of waarden die niet bewaard kunnen worden.")
+        keep = kept_data(m.data)
     session.add(
         SyncMutation(
             device_id=device.id,
@@ -338,6 +354,32 @@ def _apply(session: Session, actor: Actor, device: SyncDevice, m: MutationIn) ->
         )
     )
     return MutationResult(seq=m.seq, status=status, version=version, reason=reason)
+
+
+KEPT_MAX = 16 * 1024
+
+
+def kept_data(data: dict[str, Any]) -> dict[str, Any]:
+    """What is stored of a losing or refused mutation, for the person to review: its content
+    made storable (no NUL, no lone surrogate), and nothing unbounded. A valid mutation is far
+    below the cap; above it only the size is kept (the device still holds the whole)."""
+    clean = _storable(data)
+    size = len(json.dumps(clean, ensure_ascii=False).encode())
+    if size > KEPT_MAX:
+        return {"te_groot": True, "bytes": size}
+    return clean
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_storable(str(k)): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 class UpgradeRequired(DomainError):

@@ -320,6 +320,40 @@ CASES = [
         "excluded_from_team moet waar of onwaar zijn.",
     ),
     Bad("patch: subject null", patch(subject=None), 422, "mag niet leeg (null) zijn"),
+    # --- what pydantic alone would read as something else (the API schema says JSON types)
+    Bad(
+        "observation: started_at is a number of seconds",
+        post_observation(lambda w: observation_of(w, started_at=1_764_000_000)),
+        422,
+        "started_at is geen geldig tijdstip.",
+    ),
+    Bad(
+        "patch: ended_at is a number of seconds in text",
+        patch(ended_at="1764003600"),
+        422,
+        "ended_at is geen geldig tijdstip.",
+    ),
+    Bad("moment: offset is true", post_moment(offset_ms=True), 422, "geheel getal"),
+    Bad("moment: offset is a number in text", post_moment(offset_ms="60000"), 422, "geheel getal"),
+    Bad(
+        "moment: note_shareable is 1",
+        post_moment(note_shareable=1),
+        422,
+        "note_shareable moet waar of onwaar zijn.",
+    ),
+    Bad("patch: version is true", patch(version=True, summary="x"), 422, "geheel getal"),
+    Bad(
+        "patch: excluded_from_team is text",
+        patch(excluded_from_team="true"),
+        422,
+        "excluded_from_team moet waar of onwaar zijn.",
+    ),
+    Bad(
+        "list: until is a number of seconds",
+        get("/api/observations", until="0"),
+        422,
+        "until is geen geldige datum.",
+    ),
     # --- values the model does not know
     Bad(
         "observation: status klaar",
@@ -448,10 +482,10 @@ CASES = [
         NOT_A_TEACHER_HERE,
     ),
     Bad(
-        "observation: the id of another school's observation",
+        "observation: the id of another school's observation answers as if it did not exist",
         post_observation(lambda w: observation_of(w, id=str(w.obs_b.id))),
-        409,
-        "Er bestaat al een observatie met dit id",
+        404,
+        NOT_FOUND,
     ),
     Bad(
         "moment: on another school's observation",
@@ -460,6 +494,12 @@ CASES = [
             "url": f"/api/observations/{w.obs_b.id}/moments",
             "json": {"id": str(uuid.uuid4()), "code": CODE, "offset_ms": 1000},
         },
+        404,
+        NOT_FOUND,
+    ),
+    Bad(
+        "moment: the id of another school's moment answers as if it did not exist",
+        lambda w: post_moment(id=str(w.moment_b.id), offset_ms=5)(w),
         404,
         NOT_FOUND,
     ),
@@ -737,11 +777,22 @@ CASES = [
         client="anonymous",
     ),
     Bad(
-        "login: 100 kB password",
+        "login: 100 kB password is refused by size before it is read",
         lambda w: {
             "method": "POST",
             "url": "/api/auth/login",
             "json": {"email": w.people["coach"].email, "password": BIG},
+        },
+        413,
+        "te groot",
+        client="anonymous",
+    ),
+    Bad(
+        "login: a password over 1024 characters",
+        lambda w: {
+            "method": "POST",
+            "url": "/api/auth/login",
+            "json": {"email": w.people["coach"].email, "password": "x" * 1025},
         },
         422,
         TOO_LONG,
@@ -790,6 +841,24 @@ def test_extreme_but_valid_list_parameters_answer_normally(
     assert ids == ({str(world.obs.id)} if "offset" not in params else set())
 
 
+@pytest.mark.parametrize(
+    ("method", "url", "allowed"),
+    [
+        ("PUT", obs_url(), "GET, PATCH, DELETE"),
+        ("OPTIONS", lambda _w: "/api/observations", "GET, POST"),
+        ("DELETE", obs_url("/shares"), "GET, POST"),
+    ],
+    ids=["PUT an observation", "OPTIONS the observations", "DELETE the shares"],
+)
+def test_a_method_a_path_does_not_take_is_answered_with_every_method_it_does(
+    method: str, url: Callable[[World], str], allowed: str, world: World
+) -> None:
+    """Each method of an API path is a route of its own; the 405 must still name them all."""
+    response = world.clients["coach"].request(method, url(world))
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+
+
 def test_the_session_survives_every_refused_request(world: World) -> None:
     """The cross-site logout and login attempts above must not have ended anyone's session."""
     for name in ("coach", "bare"):
@@ -816,3 +885,17 @@ def test_a_failed_login_does_not_end_the_session_already_there(
     assert wrong.status_code == 401
     assert "wachtwoord" in wrong.json()["detail"]
     assert client.get("/api/me").status_code == 200
+
+
+def test_a_sync_batch_takes_json_integers_only(world: World) -> None:
+    client = world.clients["coach"]
+    lax = {
+        "device_id": str(uuid.uuid4()),
+        "schema_version": "1",
+        "mutations": [
+            {"seq": True, "type": "moment.delete", "id": str(uuid.uuid4()), "base_version": False}
+        ],
+    }
+    answer = client.post("/api/sync/push", json=lax)
+    assert answer.status_code == 422, answer.text
+    assert "geheel getal" in answer.json()["detail"]

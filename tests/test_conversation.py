@@ -115,3 +115,19 @@ def test_the_author_withdraws_a_remark_and_its_place_stays(
     session.commit()
     stored = session.get(Comment, uuid.UUID(first["id"]))
     assert stored is not None and stored.body == "" and stored.deleted_at is not None
+
+
+def test_the_id_of_a_remark_one_may_not_see_answers_as_if_it_did_not_exist(
+    session: Session, make_client: ClientFactory
+) -> None:
+    coach, teacher, colleague, obs = lesson_and_colleague(session)
+    as_teacher = factories.login(make_client(), teacher)
+    status, hidden = remark(as_teacher, obs.id, body="Alleen voor ons twee.")
+    assert status == 201
+    # The colleague observes a lesson of their own and reuses the id of that remark.
+    own = factories.make_observation(session, session.get(School, obs.school_id), colleague, coach)
+    as_colleague = factories.login(make_client(), colleague)
+    status, answer = remark(as_colleague, own.id, body="Iets anders.", id=hidden["id"])
+    assert status == 404, answer
+    session.commit()
+    assert session.get(Comment, uuid.UUID(hidden["id"])).body == "Alleen voor ons twee."  # type: ignore[union-attr]

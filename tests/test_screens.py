@@ -44,6 +44,8 @@ class Scene:
     team_id: uuid.UUID
     semester_id: uuid.UUID
     invitation_link: str
+    joiner: Person
+    join_link: str
 
 
 def _lesson(
@@ -107,6 +109,22 @@ def scene(live_server: str) -> Scene:
         )
         session.commit()
         add_membership(session, other, coach, [Role.coach])
+        joiner = make_person(
+            session,
+            other,
+            [Role.coach],
+            name="Ilse Bakker",
+            email=f"ilse.bakker.{uuid.uuid4().hex[:6]}@hetbaken.nl",
+        )
+        joining = people.invite(
+            session,
+            school_id=school.id,
+            name="Ilse Bakker (coach)",
+            email=joiner.email,
+            roles=[Role.coach],
+            by=admin.id,
+        )
+        assert joining.joins and joining.link is not None
 
         onderbouw = Team(school_id=school.id, name="Onderbouw")
         bovenbouw = Team(school_id=school.id, name="Bovenbouw havo/vwo")
@@ -184,11 +202,13 @@ def scene(live_server: str) -> Scene:
             admin=admin,
             coach=coach,
             teacher=teacher,
-            pending=invited.person,
+            pending=session.get(Person, invited.person_id),
             observation_id=obs.id,
             team_id=onderbouw.id,
             semester_id=semester.id,
             invitation_link=invited.link,
+            joiner=joiner,
+            join_link=joining.link,
         )
 
 
@@ -337,4 +357,30 @@ def test_a_pasted_import_with_a_bad_row_names_its_line_in_the_browser(
     assert "Regel 3:" in alert.inner_text()
     assert "Er is niemand geïmporteerd" in alert.inner_text()
     _check(page, "admin-import-errors", 768, 1024)
+    context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_my_account_and_joining_another_school_fit_a_tablet(
+    browser: Browser, live_server: str, scene: Scene, width: int, height: int
+) -> None:
+    join_path = "/uitnodiging/" + scene.join_link.rsplit("/uitnodiging/", 1)[1]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(live_server + join_path)
+    assert page.get_by_role("heading", name="Uitnodiging van Montessori College Oost").is_visible()
+    assert not page.get_by_label("Nieuw wachtwoord").count()
+    _check(page, "invitation-join", width, height)
+    context.close()
+
+    context, page = _log_in(browser, live_server, scene.joiner, width, height)
+    page.goto(live_server + join_path)
+    assert page.get_by_role(
+        "button", name="Accepteren en meedoen met Montessori College Oost"
+    ).is_visible()
+    _check(page, "invitation-join-logged-in", width, height)
+    page.goto(f"{live_server}/mijn-account")
+    assert page.get_by_role("heading", name="Wachtwoord wijzigen").is_visible()
+    assert page.get_by_text("dit apparaat").is_visible()
+    _check(page, "account", width, height)
     context.close()

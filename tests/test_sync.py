@@ -2,6 +2,7 @@
 real endpoints POST /api/sync/push and GET /api/sync/pull, checked against the real database."""
 
 import gc
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -9,6 +10,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, col, func, select
 
 from app import changelog
@@ -25,6 +28,7 @@ from app.models import (
     SyncMutation,
     utcnow,
 )
+from app.sync import KEPT_MAX
 from tests.factories import ClientFactory, login, make_person, make_school
 
 CODES = [c["key"] for c in default_book()["codes"]]
@@ -617,3 +621,194 @@ def test_a_moment_sent_twice_in_one_batch_is_a_duplicate_not_a_500(
     assert count(session, Moment, Moment.id == moment_id) == 1
     moment = session.get(Moment, moment_id)
     assert moment is not None and moment.deleted_at is not None and moment.code == CODE
+
+
+# --- one bad mutation never blocks a tablet ----------------------------------------------------
+
+
+def test_an_observation_time_without_a_time_zone_is_rejected_alone_and_stays_rejected(
+    world: World, session: Session
+) -> None:
+    client = world.client(world.coach)
+    device = uuid.uuid4()
+    naive, ancient, far, good = (uuid.uuid4() for _ in range(4))
+    batch = [
+        obs_put(1, naive, world.teacher, started_at="2026-11-24T09:00:00"),
+        obs_put(2, ancient, world.teacher, started_at="0001-01-01T00:00:00+00:00"),
+        obs_put(3, far, world.teacher, started_at=STARTED, ended_at="9999-12-31T23:59:59+14:00"),
+        obs_put(4, good, world.teacher),
+        moment_add(5, uuid.uuid4(), good),
+    ]
+    first = push(client, device, batch)
+    assert statuses(first) == ["rejected", "rejected", "rejected", "applied", "applied"]
+    reasons = [r["reason"] for r in first["results"][:3]]
+    assert "tijdzone" in reasons[0] and "1900" in reasons[1] and "1900" in reasons[2]
+    again = push(client, device, batch)  # a retry after a lost answer
+    assert statuses(again) == ["rejected", "rejected", "rejected", "duplicate", "duplicate"]
+    assert count(session, Observation, Observation.id == good) == 1
+    assert count(session, Observation, Observation.id == naive) == 0
+
+
+def test_a_refused_mutation_keeps_its_content_for_review_but_never_an_unbounded_copy(
+    world: World, session: Session
+) -> None:
+    client = world.client(world.coach)
+    device = uuid.uuid4()
+    obs_id = lesson(world, client, device)
+    huge = moment_add(2, uuid.uuid4(), obs_id)
+    huge["data"]["note"] = "x" * 2_000_000
+    odd = moment_add(3, uuid.uuid4(), obs_id)
+    odd["data"]["note"] = "nul\x00 en \ud800 los"
+    small = moment_add(4, uuid.uuid4(), obs_id)
+    small["data"]["code"] = "bestaat-niet"
+    response = client.post(
+        "/api/sync/push",
+        content=json.dumps(
+            {"device_id": str(device), "schema_version": 1, "mutations": [huge, odd, small]}
+        ),
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert statuses(answer) == ["rejected", "rejected", "rejected"]
+    stored = {m.seq: m for m in mutations_of(session, device)}
+    for seq in (2, 3, 4):
+        assert len(json.dumps(stored[seq].data).encode()) <= KEPT_MAX
+    assert stored[2].data is not None and stored[2].data["te_groot"] is True
+    assert stored[4].data == small["data"]
+    assert "\x00" not in json.dumps(stored[3].data)
+
+
+def _texts() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.text(max_size=30),
+        st.sampled_from(["", "\x00", "\ud800", "a\udfff", "x" * 5000, "<script>", "Ω" * 41]),
+        st.sampled_from(
+            [
+                "2026-11-24T09:00:00",
+                "2026-11-24T09:00:00Z",
+                "0001-01-01T00:00:00Z",
+                "9999-12-31T23:59:59-14:00",
+                "2026-02-30T10:00:00+01:00",
+                "morgen",
+            ]
+        ),
+    )
+
+
+JSON_VALUES = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(2**70), max_value=2**70),
+        st.floats(allow_nan=False, allow_infinity=False),
+        _texts(),
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+FIELDS = [
+    "observed_teacher_id",
+    "observation_id",
+    "group_label",
+    "subject",
+    "started_at",
+    "ended_at",
+    "status",
+    "summary",
+    "focus_codes",
+    "phases",
+    "code",
+    "offset_ms",
+    "phase",
+    "zone",
+    "target",
+    "note",
+    "note_shareable",
+    "dominant_mechanism",
+    "zones",
+    "next_step",
+]
+
+
+TIMESTAMPS = st.datetimes(
+    min_value=datetime(1, 1, 2),
+    max_value=datetime(9999, 12, 30),
+    timezones=st.none() | st.just(UTC),
+).map(lambda d: d.isoformat())
+VALUES = st.one_of(JSON_VALUES, TIMESTAMPS, st.uuids().map(str))
+
+
+@st.composite
+def mutation_content(draw: Any, world: World, obs_id: uuid.UUID) -> dict[str, Any]:
+    """A valid mutation of a random type with up to three fields changed into anything, or
+    dropped: content that gets far into the code before something is wrong with it."""
+    templates: dict[str, dict[str, Any]] = {
+        "observation.put": {
+            "observed_teacher_id": str(world.teacher.id),
+            "started_at": draw(st.one_of(st.just(STARTED), TIMESTAMPS)),
+            "ended_at": draw(st.one_of(st.none(), TIMESTAMPS)),
+            "group_label": "3A",
+        },
+        "moment.add": {"observation_id": str(obs_id), "code": CODE, "offset_ms": 1000},
+        "moment.delete": {"observation_id": str(obs_id)},
+        "reflection.put": {"observation_id": str(obs_id), "dominant_mechanism": "onrust"},
+    }
+    kind = draw(st.sampled_from(sorted(templates)))
+    data = dict(templates[kind])
+    for name in draw(st.lists(st.sampled_from(FIELDS), max_size=3, unique=True)):
+        if name in data and draw(st.booleans()):
+            del data[name]
+        else:
+            data[name] = draw(VALUES)
+    return {
+        "type": kind,
+        "id": str(draw(st.one_of(st.uuids(), st.just(obs_id)))),
+        "base_version": draw(st.one_of(st.none(), st.integers(min_value=0, max_value=2**40))),
+        "data": data,
+    }
+
+
+def test_push_never_answers_a_server_error_and_applies_the_valid_rest(
+    world: World, session: Session
+) -> None:
+    client = world.client(world.coach)
+    setup = uuid.uuid4()
+    obs_id = lesson(world, client, setup)
+    seen: set[str] = set()
+
+    @settings(
+        max_examples=200,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(content=mutation_content(world, obs_id))
+    def one_batch(content: dict[str, Any]) -> None:
+        device = uuid.uuid4()
+        valid_id = uuid.uuid4()
+        batch = [
+            {"seq": 1, **content},
+            moment_add(2, valid_id, obs_id),
+        ]
+        response = client.post(
+            "/api/sync/push",
+            content=json.dumps({"device_id": str(device), "schema_version": 1, "mutations": batch}),
+            headers={"content-type": "application/json"},
+        )
+        assert response.status_code == 200, response.text
+        results = response.json()["results"]
+        assert [r["seq"] for r in results] == [1, 2]
+        seen.add(results[0]["status"])
+        if results[0]["status"] == "rejected":
+            assert results[0]["reason"]
+        assert results[1]["status"] == "applied"
+
+    one_batch()
+    assert {"rejected", "applied"} <= seen
+    session.commit()
+    assert session.exec(select(Moment).where(Moment.observation_id == obs_id)).first()
+    assert session.exec(select(SyncMutation).where(SyncMutation.status == "rejected")).first()
