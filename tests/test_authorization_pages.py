@@ -1285,6 +1285,16 @@ def snapshot_queries(s: Scene, dialect: sa.Dialect) -> dict[str, dict[str, Query
 State = dict[str, dict[str, set[tuple[Any, ...]]]]
 
 
+def frozen(value: Any) -> Any:
+    """A column's value in a form a set can hold: PostgreSQL's driver decodes JSON columns
+    (phases, focus codes) to lists and dicts."""
+    if isinstance(value, list | tuple):
+        return tuple(frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, frozen(v)) for k, v in value.items()))
+    return value
+
+
 def state(session: Session, s: Scene) -> State:
     """What a refused request must leave alone: school A, school B, and the accounts."""
     session.rollback()  # a fresh snapshot, and no lock held while the app works
@@ -1293,9 +1303,10 @@ def state(session: Session, s: Scene) -> State:
         s.queries = snapshot_queries(s, conn.dialect)
     found = {
         part: {
-            name: set(
-                map(tuple, conn.exec_driver_sql(q) if isinstance(q, str) else conn.execute(q))
-            )
+            name: {
+                tuple(map(frozen, row))
+                for row in (conn.exec_driver_sql(q) if isinstance(q, str) else conn.execute(q))
+            }
             for name, q in queries.items()
         }
         for part, queries in s.queries.items()
