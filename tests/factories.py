@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app import auth, changelog, schools
+from app import auth, changelog, db, schools
 from app.models import Membership, Moment, Observation, Person, Role, School, Team, TeamMember
 
 PASSWORD = "wachtwoord-voor-tests"
@@ -19,7 +19,17 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
+def writing(session: Session) -> None:
+    """Start the factory's transaction as a writer. On SQLite a transaction that reads first
+    and writes later is refused outright (SQLITE_BUSY_SNAPSHOT, no waiting) when another
+    process, such as a test's live server, commits in between; begun as a writer it waits its
+    turn instead. The factory commits at its end, so the lock is held only while it runs."""
+    if not session.in_transaction():
+        session.connection(execution_options={db.WRITE: True})
+
+
 def make_school(session: Session, name: str | None = None) -> School:
+    writing(session)
     school = schools.create_school(session, name=name or unique("School"))
     session.commit()
     return school
@@ -35,6 +45,7 @@ def make_person(
     email: str | None = None,
     active: bool = True,
 ) -> Person:
+    writing(session)
     person = Person(
         email=email or f"{unique('p')}@school.example",
         name=name or unique("Persoon"),
@@ -50,6 +61,7 @@ def make_person(
 
 
 def add_membership(session: Session, school: School, person: Person, roles: Iterable[Role]) -> None:
+    writing(session)
     roles = set(roles)
     session.add(
         Membership(
@@ -65,6 +77,7 @@ def add_membership(session: Session, school: School, person: Person, roles: Iter
 
 
 def make_team(session: Session, school: School, members: Iterable[Person] = ()) -> Team:
+    writing(session)
     team = Team(school_id=school.id, name=unique("Team"))
     session.add(team)
     session.flush()
@@ -77,6 +90,7 @@ def make_team(session: Session, school: School, members: Iterable[Person] = ()) 
 def make_observation(
     session: Session, school: School, observer: Person, teacher: Person, **fields: Any
 ) -> Observation:
+    writing(session)
     obs = Observation(
         id=uuid.uuid4(),
         school_id=school.id,
@@ -102,6 +116,7 @@ def make_moment(
     offset_ms: int = 60_000,
     **fields: Any,
 ) -> Moment:
+    writing(session)
     moment = Moment(
         id=uuid.uuid4(),
         observation_id=obs.id,
