@@ -385,7 +385,7 @@ def measure(made: list[dict[str, Any]], label: str) -> dict[str, Any]:
         )
         lessons = coulissen._read_lessons(session, school_id, semester)
         groups = coulissen._groups(lessons)
-        teams = coulissen._team_members(session, school_id)
+        teams = coulissen._team_members(session, school_id, semester)
         plan = coulissen.plan_suppression(groups, teams, 5)
         figures = {
             "semester_lessons": len(lessons),
