@@ -43,6 +43,7 @@ from app import auth, codebook, db, people
 from app.main import create_app
 from app.models import Comment, Invitation, Person, School, Semester, Share, utcnow
 from tests.factories import PASSWORD, make_person, make_team, unique
+from tests.test_pages import ADMIN_PAGES
 from tests.world import MEMBERSHIPS, RECORDS, World, build_world, make_record, relation
 
 
@@ -740,15 +741,7 @@ PAGES: dict[str, list[Entry]] = {
     # --- the school's leaders: their own school's people, teams, semesters, codebook
     **{
         f"GET {url}": [Entry(("page",), only(ADMINS, ok(200), ADMIN_ONLY), page(url))]
-        for url in (
-            "/beheer",
-            "/beheer/mensen",
-            "/beheer/mensen/import",
-            "/beheer/teams",
-            "/beheer/semesters",
-            "/beheer/codeboek",
-            "/beheer/school",
-        )
+        for url in ADMIN_PAGES
     },
     "POST /beheer/mensen": [
         Entry(
