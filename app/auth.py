@@ -303,7 +303,7 @@ def _prove_password(
     if not verify_password(stored, password):
         _record_failure(session, keys)
         session.commit()
-        security_log.warning("%s refused person=%s address=%s", what, log_id(actor), address)
+        security_log.warning("%s refused person=%s address=%s", what, actor.person.id, address)
         raise Invalid(refusal)
     return keys
 
@@ -338,7 +338,7 @@ def change_password(
     ended = end_other_sessions(session, actor) if end_others else 0
     _clear_failures(session, keys)
     session.commit()
-    security_log.info("password changed person=%s other_sessions_ended=%d", log_id(actor), ended)
+    security_log.info("password changed person=%s other_sessions_ended=%d", actor.person.id, ended)
     return ended
 
 
@@ -377,13 +377,8 @@ def end_sessions_with_password(
     )
     ended = end_other_sessions(session, actor, only)
     session.commit()
-    security_log.info("sessions ended person=%s count=%d", log_id(actor), ended)
+    security_log.info("sessions ended person=%s count=%d", actor.person.id, ended)
     return ended
-
-
-def log_id(actor: "Actor") -> uuid.UUID:
-    """Who, in a log line: the person's id, never their name or address."""
-    return actor.person.id
 
 
 def open_session(

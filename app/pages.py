@@ -212,16 +212,21 @@ def _login_page(
         volgende=volgende,
         error=error,
     )
+    set_login_form_cookie(request, response, token, "/inloggen")
+    return response
+
+
+def set_login_form_cookie(request: Request, response: Response, token: str, path: str) -> None:
+    """The signed token of a form used before there is a session (login, invitation)."""
     response.set_cookie(
         auth.LOGIN_CSRF_COOKIE,
         token,
         max_age=3600,
         httponly=True,
         samesite="lax",
-        path="/inloggen",
+        path=path,
         secure=over_https(request.url.scheme),
     )
-    return response
 
 
 @pages.get("/inloggen")
@@ -318,16 +323,8 @@ def _invitation_page(
         error=error,
         password_min=auth.PASSWORD_MIN,
     )
-    response.set_cookie(
-        auth.LOGIN_CSRF_COOKIE,
-        form_token,
-        max_age=3600,
-        httponly=True,
-        samesite="lax",
-        path=INVITATION_PATH,
-        secure=over_https(request.url.scheme),
-    )
-    response.headers["Cache-Control"] = "no-store"
+    set_login_form_cookie(request, response, form_token, INVITATION_PATH)
+    # Stricter than the site's policy: the page's own address is the secret.
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -690,9 +687,7 @@ def _invited_page(
     template: str = "admin/invited.html",
     **context: Any,
 ) -> Response:
-    response = render(request, template, invited=invited, **context)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render(request, template, invited=invited, **context)
 
 
 # Declared before /beheer/mensen/{person_id}, which would otherwise take "import" for an id.
