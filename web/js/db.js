@@ -37,6 +37,7 @@ let pinned = null;   // the only person this page may open a database for, once 
 let opening = null;
 const changeListeners = new Set();
 
+// Its messages are Dutch source texts, translated where they are shown (see sync.js).
 export class LockedError extends Error {
   constructor(message = "Er is niemand ingelogd op deze tablet.") {
     super(message);
@@ -347,6 +348,11 @@ export function takeOutbox(limit, cut = (entries) => entries) {
 
 export function problems() {
   return read(["problems"], (s) => result(s.problems.getAll()));
+}
+
+// A person dealt with this problem (problems.js): it leaves the tablet.
+export function resolveProblem(key) {
+  return write(["problems"], (s) => result(s.problems.delete(key)));
 }
 
 // How much is waiting, and since when: shown on every recording screen.

@@ -11,6 +11,7 @@
 // Without JavaScript the form still logs out on the server; the tablet's marker is then
 // replaced by the next person's login, or cleared when the server reports no session.
 
+import { _, ngettext } from "./i18n.js";
 import { RUNNING_LESSON } from "./pwa.js";
 import * as tablet from "./tablet.js";
 import { h } from "./ui.js";
@@ -55,10 +56,6 @@ async function logOut(target) {
   location.assign((await tellServer(target)) ? "/inloggen" : "/opnemen");
 }
 
-function plural(count) {
-  return count === 1 ? "1 wijziging staat" : `${count} wijzigingen staan`;
-}
-
 // The warning. Resolves when the person chose to log out (after a sync, or anyway) with
 // true, or to stay with false.
 function warn(person, count) {
@@ -66,8 +63,10 @@ function warn(person, count) {
     const text = h("p", { id: "logout-text" });
     const status = h("p", { class: "dialog-status", role: "status" });
     const say = (n) => {
-      text.textContent = `${plural(n)} alleen op deze tablet en ${n === 1 ? "is" : "zijn"} ` +
-                         "nog niet naar de server verstuurd.";
+      text.textContent = ngettext(
+        "{n} wijziging staat alleen op deze tablet en is nog niet naar de server verstuurd.",
+        "{n} wijzigingen staan alleen op deze tablet en zijn nog niet naar de server verstuurd.",
+        n);
     };
     say(count);
     const running = tablet.person() === person && localStorage.getItem(RUNNING_LESSON);
@@ -75,42 +74,44 @@ function warn(person, count) {
     const choose = (value) => { dialog.close(); resolve(value); };
     const syncFirst = async () => {
       for (const button of buttons) button.disabled = true;
-      status.textContent = "Bezig met synchroniseren…";
+      status.textContent = _("Bezig met synchroniseren…");
       let left = count;
       let error = "";
       try {
         const sync = await import("./sync.js");
+        const problems = await import("./problems.js");
         const ok = await sync.syncNow();
         left = await tablet.waitingFor(person);
-        if (!ok) error = sync.state.error || "onbekende fout";
+        if (!ok) error = problems.find("sync")?.text || _("onbekende fout");
       } catch (failure) {
         error = failure.message;
       }
       if (left === 0) {
-        status.textContent = "Alles is verstuurd. Je wordt uitgelogd…";
+        status.textContent = _("Alles is verstuurd. Je wordt uitgelogd…");
         choose(true);
         return;
       }
       say(left);
       status.textContent = error
-        ? `Synchroniseren lukte niet: ${error} Je werk blijft op deze tablet bewaard.`
-        : "Nog niet alles is verstuurd. Probeer het zo nog eens.";
+        ? _("Synchroniseren lukte niet: {error} Je werk blijft op deze tablet bewaard.", { error })
+        : _("Nog niet alles is verstuurd. Probeer het zo nog eens.");
       for (const button of buttons) button.disabled = false;
     };
     buttons.push(
       h("button", { type: "button", class: "button", "data-choice": "sync", onclick: syncFirst },
-        "Eerst synchroniseren"),
+        _("Eerst synchroniseren")),
       h("button", { type: "button", class: "button secondary", "data-choice": "logout",
-                    onclick: () => choose(true) }, "Toch uitloggen"),
+                    onclick: () => choose(true) }, _("Toch uitloggen")),
       h("button", { type: "button", class: "button secondary", "data-choice": "cancel",
-                    onclick: () => choose(false) }, "Annuleren"));
+                    onclick: () => choose(false) }, _("Annuleren")));
     const dialog = h("dialog", { class: "dialog logout-warning", "aria-labelledby": "logout-title",
                                  "aria-describedby": "logout-text" },
-      h("h2", { id: "logout-title" }, "Nog niet verstuurd"),
+      h("h2", { id: "logout-title" }, _("Nog niet verstuurd")),
       text,
-      running ? h("p", {}, "Er loopt nog een les. Die kun je afmaken als je weer inlogt.") : null,
-      h("p", {}, "Log je toch uit, dan blijft dit op deze tablet bewaard, afgeschermd voor " +
-                 "anderen. Het wordt verstuurd zodra jij hier weer inlogt."),
+      running ? h("p", {}, _("Er loopt nog een les. Die kun je afmaken als je weer inlogt."))
+              : null,
+      h("p", {}, _("Log je toch uit, dan blijft dit op deze tablet bewaard, afgeschermd voor " +
+                   "anderen. Het wordt verstuurd zodra jij hier weer inlogt.")),
       status,
       h("div", { class: "dialog-actions" }, buttons));
     dialog.addEventListener("cancel", (event) => {

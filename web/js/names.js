@@ -8,6 +8,8 @@
 //    anyway (languages, subjects, days, months, places), not an abbreviation, and not the
 //    name of a colleague (staff names are passed in as `allowed`).
 
+import { _ } from "./i18n.js";
+
 // The lists live in one file the server reads too (app/names.py), so both flag the same words.
 let lists = null;
 
@@ -54,7 +56,10 @@ export async function suspectNames(text, allowed = []) {
 
 export function warningText(words, { short = false } = {}) {
   const list = words.map((w) => `‘${w}’`).join(", ");
-  if (short) return `Lijkt een naam te bevatten (${list}): schrijf zonder namen van leerlingen.`;
-  return `Deze tekst lijkt een naam te bevatten (${list}). Beschrijf gedrag en mechanismen, ` +
-    "geen leerlingen bij naam. Zo'n notitie kan niet gedeeld worden in de coulissen-ruimte.";
+  if (short) {
+    return _("Lijkt een naam te bevatten ({list}): schrijf zonder namen van leerlingen.", { list });
+  }
+  return _("Deze tekst lijkt een naam te bevatten ({list}). Beschrijf gedrag en mechanismen, " +
+           "geen leerlingen bij naam. Zo'n notitie kan niet gedeeld worden in de " +
+           "coulissen-ruimte.", { list });
 }

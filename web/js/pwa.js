@@ -10,13 +10,11 @@
 // sets it and dispatches the window event "coulisse:lesson-changed" when a lesson starts or
 // ends; other tabs hear of it through the `storage` event.
 
+import { _ } from "./i18n.js";
+
 export const RUNNING_LESSON = "coulisse:running-lesson";
 export const LESSON_CHANGED = "coulisse:lesson-changed";
 const CHECK_EVERY = 30 * 60 * 1000;
-const TEXT = {
-  offer: "Er is een nieuwe versie van Coulisse.",
-  update: "Nu bijwerken",
-};
 
 let registering = null;
 let registration = null;
@@ -135,11 +133,11 @@ function offer(onUpdate) {
   banner.className = "update-offer";
   banner.setAttribute("role", "status");
   const text = document.createElement("p");
-  text.textContent = TEXT.offer;
+  text.textContent = _("Er is een nieuwe versie van Coulisse.");
   const button = document.createElement("button");
   button.type = "button";
   button.className = "button";
-  button.textContent = TEXT.update;
+  button.textContent = _("Nu bijwerken");
   button.addEventListener("click", () => {
     button.disabled = true;
     onUpdate();

@@ -11,6 +11,7 @@
 // that nothing of one person stays on screen for the next.
 
 import * as db from "./db.js";
+import { _ } from "./i18n.js";
 import * as lesson from "./lesson.js";
 import { register, watchForUpdates } from "./pwa.js";
 import * as review from "./review.js";
@@ -84,7 +85,7 @@ async function open(id) {
 
 function welcome(message, link) {
   clear(root, h("div", { class: "rec-welcome" },
-    h("h1", {}, "Les opnemen"),
+    h("h1", {}, _("Les opnemen")),
     h("p", {}, message),
     link ? h("p", {}, h("a", { class: "button primary large", href: link.href }, link.label))
          : null));
@@ -95,16 +96,17 @@ function locked() {
   if (location.hash) history.replaceState(null, "", location.pathname);
   clear(document.getElementById("status"));
   clear(root, h("div", { class: "rec-welcome", "data-locked": true },
-    h("h1", {}, "Les opnemen"),
-    h("p", {}, "Er is niemand ingelogd op deze tablet. Log in om een les op te nemen."),
+    h("h1", {}, _("Les opnemen")),
+    h("p", {}, _("Er is niemand ingelogd op deze tablet. Log in om een les op te nemen.")),
     navigator.onLine ? null
-      : h("p", {}, "Inloggen kan zodra de tablet verbinding heeft. Daarna werkt opnemen ook " +
-                   "zonder netwerk."),
+      : h("p", {}, _("Inloggen kan zodra de tablet verbinding heeft. Daarna werkt opnemen " +
+                     "ook zonder netwerk.")),
     h("p", {}, h("a", { class: "button primary large", href: "/inloggen?volgende=/opnemen" },
-                 "Inloggen")),
+                 _("Inloggen"))),
     h("p", { class: "rec-muted" },
-      "Wat eerder op deze tablet is opgenomen en nog niet is verstuurd, blijft hier bewaard, " +
-      "afgeschermd voor anderen. Het wordt verstuurd zodra die persoon weer inlogt.")));
+      _("Wat eerder op deze tablet is opgenomen en nog niet is verstuurd, blijft hier " +
+        "bewaard, afgeschermd voor anderen. Het wordt verstuurd zodra die persoon weer " +
+        "inlogt."))));
 }
 
 // Reload when the tablet's person is no longer the one this screen shows.
@@ -129,8 +131,8 @@ async function boot() {
   db.pin(context.me.id);
   status.mount(document.getElementById("status"));
   if (!context.school || !context.codebook) {
-    welcome("Kies eerst op de startpagina in welke school je werkt.",
-            { href: "/", label: "Naar de startpagina" });
+    welcome(_("Kies eerst op de startpagina in welke school je werkt."),
+            { href: "/", label: _("Naar de startpagina") });
     return;
   }
   book = school.index(context.codebook);
@@ -146,6 +148,6 @@ async function boot() {
 
 boot().catch((error) => {
   console.error("coulisse: the recorder could not start", error);
-  welcome("Opnemen kon niet starten op deze tablet. Vernieuw de pagina; wat al bewaard is, " +
-          "blijft bewaard.");
+  welcome(_("Opnemen kon niet starten op deze tablet. Vernieuw de pagina; wat al bewaard " +
+            "is, blijft bewaard."));
 });

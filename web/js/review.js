@@ -3,12 +3,13 @@
 // "klaar voor de docent". Works offline like the rest of the recorder.
 
 import * as db from "./db.js";
+import { _ } from "./i18n.js";
 import { suspectNames, warningText } from "./names.js";
 import { KIND_MARKS } from "./school.js";
 import * as status from "./status.js";
 import { ask, clear, clock, dayOf, h, timeOfDay } from "./ui.js";
 
-const ZONE_LABELS = { groen: "groen", oranje: "oranje", rood: "rood" };
+const ZONE_LABELS = { groen: _("groen"), oranje: _("oranje"), rood: _("rood") };
 
 export async function render(root, { context, book, observationId, home }) {
   const staff = context.teachers.map((t) => t.name).concat(context.me.name);
@@ -42,8 +43,9 @@ export async function render(root, { context, book, observationId, home }) {
                       "aria-hidden": "true", tabindex: "-1" });
     }));
     const parts = book.byFamily.map(({ family: f }) => `${f.label}: ${counts.get(f.key) ?? 0}`);
-    timeline.setAttribute("aria-label",
-      `Tijdlijn van ${moments.length} momenten over ${clock(duration)}. ${parts.join(", ")}.`);
+    timeline.setAttribute("aria-label", _("Tijdlijn van {n} momenten over {duration}. {parts}.",
+                                          { n: moments.length, duration: clock(duration),
+                                            parts: parts.join(", ") }));
     clear(legend, book.byFamily.map(({ family: f }) =>
       h("li", {}, h("span", { class: "rec-dot", style: `--family:${f.colour}` }),
         ` ${f.label} `, h("strong", {}, String(counts.get(f.key) ?? 0)))));
@@ -59,17 +61,18 @@ export async function render(root, { context, book, observationId, home }) {
         h("strong", {}, code ? [h("span", { class: "rec-kind", "aria-hidden": "true" },
                                     KIND_MARKS[code.kind]), " ", code.label] : m.code),
         h("span", { class: "rec-muted" },
-          [f?.label, m.phase, m.zone ? `zone ${ZONE_LABELS[m.zone]}` : null]
+          [f?.label, m.phase, m.zone ? _("zone {zone}", { zone: ZONE_LABELS[m.zone] }) : null]
             .filter(Boolean).join(" · ")),
         m.note ? h("span", { class: "rec-note" }, m.note,
-                   m.note_shareable ? h("span", { class: "rec-tag" }, "deelbaar") : null)
+                   m.note_shareable ? h("span", { class: "rec-tag" }, _("deelbaar")) : null)
                : null,
         named.get(m.id)?.length
           ? h("span", { class: "rec-warning", "data-warning": "names" },
-              `Lijkt een naam te bevatten (${named.get(m.id).join(", ")}): pas de notitie aan.`)
+              _("Lijkt een naam te bevatten ({list}): pas de notitie aan.",
+                { list: named.get(m.id).join(", ") }))
           : null),
       h("button", { type: "button", class: "button secondary small", "data-action": "edit",
-                    onclick: () => { editing = m.id; paintList(); } }, "Wijzigen"));
+                    onclick: () => { editing = m.id; paintList(); } }, _("Wijzigen")));
     return editing === m.id ? editor(m) : row;
   }
 
@@ -96,25 +99,26 @@ export async function render(root, { context, book, observationId, home }) {
     note.addEventListener("input", checkNames);
     checkNames();
     const form = h("form", { class: "rec-editor", id: `moment-${m.id}`, "data-moment": m.id,
-                             "aria-label": `Moment op ${clock(m.offset_ms)} wijzigen` },
+                             "aria-label": _("Moment op {time} wijzigen",
+                                             { time: clock(m.offset_ms) }) },
       h("p", { class: "rec-time" }, clock(m.offset_ms)),
-      h("label", { for: "edit-code" }, "Code"), codeSelect,
-      h("label", { for: "edit-phase" }, "Lesfase"), phaseSelect,
-      h("fieldset", { class: "rec-segmented" }, h("legend", {}, "Zone"),
-        [["", "geen"], ["groen", "groen"], ["oranje", "oranje"], ["rood", "rood"]].map(
+      h("label", { for: "edit-code" }, _("Code")), codeSelect,
+      h("label", { for: "edit-phase" }, _("Lesfase")), phaseSelect,
+      h("fieldset", { class: "rec-segmented" }, h("legend", {}, _("Zone")),
+        [["", _("geen")], ...Object.entries(ZONE_LABELS)].map(
           ([value, label]) => h("label", { class: "rec-radio" },
             h("input", { type: "radio", name: "zone", value, checked: (m.zone ?? "") === value }),
             h("span", {}, label)))),
-      h("label", { for: "edit-note" }, "Notitie"), note, warning,
+      h("label", { for: "edit-note" }, _("Notitie")), note, warning,
       h("label", { class: "rec-check" }, shareable,
-        " Deelbaar als voorbeeld in de coulissen-ruimte (zonder namen)"),
+        ` ${_("Deelbaar als voorbeeld in de coulissen-ruimte (zonder namen)")}`),
       h("div", { class: "rec-actions" },
         h("button", { type: "submit", class: "button primary", "data-action": "save-moment" },
-          "Bewaren"),
+          _("Bewaren")),
         h("button", { type: "button", class: "button secondary",
-                      onclick: () => { editing = null; paintList(); } }, "Annuleren"),
+                      onclick: () => { editing = null; paintList(); } }, _("Annuleren")),
         h("button", { type: "button", class: "button danger", "data-action": "delete-moment",
-                      onclick: () => remove(m) }, "Verwijderen")));
+                      onclick: () => remove(m) }, _("Verwijderen"))));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const names = await suspectNames(note.value, staff);
@@ -134,10 +138,11 @@ export async function render(root, { context, book, observationId, home }) {
   }
 
   async function remove(m) {
-    const sure = await ask({ title: "Moment verwijderen?",
+    const sure = await ask({ title: _("Moment verwijderen?"),
                              text: `${clock(m.offset_ms)} ${book.codes.get(m.code)?.label ?? m.code}`,
-                             choices: [{ label: "Annuleren", value: false },
-                                       { label: "Verwijderen", value: true, kind: "danger" }] });
+                             choices: [{ label: _("Annuleren"), value: false },
+                                       { label: _("Verwijderen"), value: true,
+                                         kind: "danger" }] });
     if (!sure) return;
     await db.deleteMoment(m.id);
     moments = moments.filter((x) => x.id !== m.id);
@@ -151,7 +156,7 @@ export async function render(root, { context, book, observationId, home }) {
     named = new Map(await Promise.all(moments.filter((m) => m.note)
       .map(async (m) => [m.id, await suspectNames(m.note, staff)])));
     clear(list, moments.length ? moments.map(momentRow)
-                               : h("li", { class: "rec-muted" }, "Geen momenten vastgelegd."));
+                               : h("li", { class: "rec-muted" }, _("Geen momenten vastgelegd.")));
   }
 
   async function saveSummary() {
@@ -159,7 +164,7 @@ export async function render(root, { context, book, observationId, home }) {
     if (text === (observation.summary ?? "")) return;
     observation = await db.putObservation({ id: observation.id, summary: text });
     status.saved();
-    summaryState.textContent = `Bewaard ${timeOfDay(new Date().toISOString())}`;
+    summaryState.textContent = _("Bewaard {time}", { time: timeOfDay(new Date().toISOString()) });
   }
 
   async function checkSummary() {
@@ -175,13 +180,13 @@ export async function render(root, { context, book, observationId, home }) {
   function paintReady() {
     if (observation.status === "ready") {
       clear(readyBox, h("p", { class: "rec-ok", "data-status": "ready" },
-        "Klaar voor de docent. De docent ziet de observatie na de synchronisatie en kan erop " +
-        "reflecteren."));
+        _("Klaar voor de docent. De docent ziet de observatie na de synchronisatie en kan " +
+          "erop reflecteren.")));
       return;
     }
     clear(readyBox,
-      h("p", {}, "Als je klaar bent, zet je de observatie klaar voor de docent. Je kunt daarna " +
-                 "nog momenten en de samenvatting aanpassen."),
+      h("p", {}, _("Als je klaar bent, zet je de observatie klaar voor de docent. Je kunt " +
+                   "daarna nog momenten en de samenvatting aanpassen.")),
       h("button", { type: "button", class: "button primary large", "data-action": "ready",
                     onclick: async () => {
                       await saveSummary();
@@ -189,7 +194,7 @@ export async function render(root, { context, book, observationId, home }) {
                                                               status: "ready" });
                       status.saved();
                       paintReady();
-                    } }, "Klaar voor de docent"));
+                    } }, _("Klaar voor de docent")));
   }
 
   function paintAll() {
@@ -201,28 +206,28 @@ export async function render(root, { context, book, observationId, home }) {
     (observation.ended_at ? `–${timeOfDay(observation.ended_at)}` : "");
   clear(root, h("div", { class: "rec-review" },
     h("p", {}, h("a", { href: "#", onclick: (e) => { e.preventDefault(); home(); } },
-                  "← Terug naar les opnemen")),
-    h("h1", {}, "Nabespreken"),
+                  _("← Terug naar les opnemen"))),
+    h("h1", {}, _("Nabespreken")),
     h("p", { class: "rec-muted" },
-      h("strong", {}, teacher?.name ?? "Docent"), " · ",
+      h("strong", {}, teacher?.name ?? _("Docent")), " · ",
       [observation.group_label, observation.subject].filter(Boolean).join(" · "),
       ` · ${when}`),
     h("section", { "aria-labelledby": "timeline-title" },
-      h("h2", { id: "timeline-title" }, `Tijdlijn (${moments.length} momenten)`),
+      h("h2", { id: "timeline-title" }, _("Tijdlijn ({n} momenten)", { n: moments.length })),
       timeline, legend),
     h("section", { "aria-labelledby": "moments-title" },
-      h("h2", { id: "moments-title" }, "Momenten"),
-      h("p", { class: "rec-hint" }, "Pas een code, fase, zone of notitie aan, of verwijder " +
-        "een moment dat niet klopt."),
+      h("h2", { id: "moments-title" }, _("Momenten")),
+      h("p", { class: "rec-hint" }, _("Pas een code, fase, zone of notitie aan, of verwijder " +
+                                      "een moment dat niet klopt.")),
       list),
     h("section", { "aria-labelledby": "summary-title", class: "rec-summary" },
-      h("h2", { id: "summary-title" }, h("label", { for: "summary" }, "Samenvatting")),
-      h("p", { class: "rec-hint" }, "Welke mechanismen zag je, en wat viel op? Beschrijf gedrag, " +
-        "geen oordeel over de docent en geen namen van leerlingen."),
+      h("h2", { id: "summary-title" }, h("label", { for: "summary" }, _("Samenvatting"))),
+      h("p", { class: "rec-hint" }, _("Welke mechanismen zag je, en wat viel op? Beschrijf " +
+        "gedrag, geen oordeel over de docent en geen namen van leerlingen.")),
       summary, summaryWarning,
       h("div", { class: "rec-actions" },
         h("button", { type: "button", class: "button secondary", "data-action": "save-summary",
-                      onclick: saveSummary }, "Samenvatting bewaren"),
+                      onclick: saveSummary }, _("Samenvatting bewaren")),
         summaryState)),
     readyBox));
   paintAll();

@@ -4,6 +4,7 @@
 // the person logged in on this tablet, and from no one else's (tablet.js).
 
 import * as db from "./db.js";
+import { _ } from "./i18n.js";
 import { lessonRunning } from "./pwa.js";
 import * as sync from "./sync.js";
 import * as tablet from "./tablet.js";
@@ -65,9 +66,9 @@ export function index(codebook) {
 }
 
 export const KIND_LABELS = {
-  "signaal": "signaal",
-  "productieve-reflex": "productieve reflex",
-  "improductieve-reflex": "improductieve reflex",
+  "signaal": _("signaal"),
+  "productieve-reflex": _("productieve reflex"),
+  "improductieve-reflex": _("improductieve reflex"),
 };
 
 export const KIND_MARKS = {

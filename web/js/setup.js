@@ -3,6 +3,7 @@
 // lessons on this tablet that are still running or still need finishing.
 
 import * as db from "./db.js";
+import { _ } from "./i18n.js";
 import { KIND_MARKS } from "./school.js";
 import { clear, dayOf, h, timeOfDay } from "./ui.js";
 
@@ -13,11 +14,12 @@ export async function render(root, { context, book, open, start }) {
   const mine = (await db.allObservations())
     .filter((o) => !o.deleted && o.observer_id === context.me.id && o.status !== "ready")
     .sort((a, b) => b.started_at.localeCompare(a.started_at));
-  const teacherName = (id) => context.teachers.find((t) => t.id === id)?.name ?? "Onbekende docent";
+  const teacherName = (id) =>
+    context.teachers.find((t) => t.id === id)?.name ?? _("Onbekende docent");
 
   const focus = new Set();
   const error = h("p", { class: "rec-error", role: "alert", hidden: true });
-  const count = h("span", { class: "rec-count" }, "0 gekozen");
+  const count = h("span", { class: "rec-count" }, _("{n} gekozen", { n: 0 }));
 
   const chips = book.byFamily.map(({ family, codes }) =>
     h("fieldset", { class: "rec-focus-family", style: `--family:${family.colour}` },
@@ -29,14 +31,14 @@ export async function render(root, { context, book, open, start }) {
           onclick: () => {
             const on = !focus.has(code.key);
             if (on && focus.size >= MAX_FOCUS) {
-              showError(`Kies hoogstens ${MAX_FOCUS} focuscodes; de hele kijkwijzer blijft ` +
-                        "tijdens de les één tik verder.");
+              showError(_("Kies hoogstens {n} focuscodes; de hele kijkwijzer blijft " +
+                          "tijdens de les één tik verder.", { n: MAX_FOCUS }));
               return;
             }
             showError("");
             if (on) focus.add(code.key); else focus.delete(code.key);
             chip.setAttribute("aria-pressed", String(on));
-            count.textContent = `${focus.size} gekozen`;
+            count.textContent = _("{n} gekozen", { n: focus.size });
           },
         }, h("span", { class: "rec-kind", "aria-hidden": "true" }, KIND_MARKS[code.kind]),
            code.label);
@@ -47,39 +49,39 @@ export async function render(root, { context, book, open, start }) {
   const groups = [...new Set(mine.map((o) => o.group_label).filter(Boolean))];
   const subjects = [...new Set(mine.map((o) => o.subject).filter(Boolean))];
   const form = h("form", { class: "rec-setup", novalidate: true },
-    h("h1", {}, "Les opnemen"),
+    h("h1", {}, _("Les opnemen")),
     h("div", { class: "rec-fields" },
-      h("label", { for: "teacher" }, "Geobserveerde docent"),
+      h("label", { for: "teacher" }, _("Geobserveerde docent")),
       h("select", { id: "teacher", name: "teacher", required: true },
-        h("option", { value: "" }, "Kies een docent…"),
+        h("option", { value: "" }, _("Kies een docent…")),
         context.teachers.map((t) => h("option", { value: t.id }, t.name))),
-      h("label", { for: "group" }, "Groep"),
+      h("label", { for: "group" }, _("Groep")),
       h("input", { id: "group", name: "group", maxlength: 40, list: "groups",
-                   placeholder: "bijvoorbeeld 2B havo", autocomplete: "off",
+                   placeholder: _("bijvoorbeeld 2B havo"), autocomplete: "off",
                    value: previous.group ?? "" }),
       h("datalist", { id: "groups" }, groups.map((g) => h("option", { value: g }))),
-      h("label", { for: "subject" }, "Vak"),
+      h("label", { for: "subject" }, _("Vak")),
       h("input", { id: "subject", name: "subject", maxlength: 60, list: "subjects",
-                   placeholder: "bijvoorbeeld Engels", autocomplete: "off",
+                   placeholder: _("bijvoorbeeld Engels"), autocomplete: "off",
                    value: previous.subject ?? "" }),
       h("datalist", { id: "subjects" }, subjects.map((s) => h("option", { value: s }))),
-      h("span", { id: "cue-label", class: "rec-label" }, "Signaal voor intervallen"),
+      h("span", { id: "cue-label", class: "rec-label" }, _("Signaal voor intervallen")),
       h("div", { class: "rec-segmented", role: "radiogroup", "aria-labelledby": "cue-label" },
         CUES.map((minutes) => h("label", { class: "rec-radio" },
           h("input", { type: "radio", name: "cue", value: minutes,
                        checked: (previous.cue ?? 0) === minutes }),
-          h("span", {}, minutes ? `elke ${minutes} min` : "uit"))))),
+          h("span", {}, minutes ? _("elke {n} min", { n: minutes }) : _("uit")))))),
     h("section", { class: "rec-focus", "aria-labelledby": "focus-title" },
-      h("h2", { id: "focus-title" }, "Focuscodes ", count),
+      h("h2", { id: "focus-title" }, `${_("Focuscodes")} `, count),
       h("p", { class: "rec-hint" },
-        "Kies met de docent een paar codes om op te letten. Ze staan tijdens de les vooraan; " +
-        "de hele kijkwijzer blijft één tik verder. ● signaal, + productieve reflex, " +
-        "− improductieve reflex."),
+        _("Kies met de docent een paar codes om op te letten. Ze staan tijdens de les " +
+          "vooraan; de hele kijkwijzer blijft één tik verder. ● signaal, + productieve " +
+          "reflex, − improductieve reflex.")),
       h("div", { class: "rec-focus-grid" }, chips)),
     error,
     h("div", { class: "rec-actions" },
       h("button", { type: "submit", class: "button primary large", "data-action": "start" },
-        "Start les")));
+        _("Start les"))));
 
   function showError(text) {
     error.textContent = text;
@@ -90,7 +92,7 @@ export async function render(root, { context, book, open, start }) {
     event.preventDefault();
     const teacher = form.teacher.value;
     if (!teacher) {
-      showError("Kies eerst de docent van wie je de les observeert.");
+      showError(_("Kies eerst de docent van wie je de les observeert."));
       form.teacher.focus();
       return;
     }
@@ -103,7 +105,7 @@ export async function render(root, { context, book, open, start }) {
 
   const list = mine.length === 0 ? null : h("section", { class: "rec-list",
                                                           "aria-labelledby": "list-title" },
-    h("h2", { id: "list-title" }, "Op deze tablet"),
+    h("h2", { id: "list-title" }, _("Op deze tablet")),
     h("ul", {}, mine.map((o) => h("li", {},
       h("span", {},
         h("strong", {}, teacherName(o.observed_teacher_id)),
@@ -111,10 +113,10 @@ export async function render(root, { context, book, open, start }) {
         h("br"),
         h("span", { class: "rec-muted" },
           `${dayOf(o.started_at)} ${timeOfDay(o.started_at)} · `,
-          o.status === "in_progress" ? "les loopt" : "nog afronden")),
+          o.status === "in_progress" ? _("les loopt") : _("nog afronden"))),
       h("button", { type: "button", class: "button secondary",
                     onclick: () => open(o.id) },
-        o.status === "in_progress" ? "Verder opnemen" : "Afronden")))));
+        o.status === "in_progress" ? _("Verder opnemen") : _("Afronden"))))));
 
   clear(root, list, form);
 }

@@ -9,6 +9,10 @@
 // A failed run never touches local data: a 401 or 426 only changes `state`.
 // A session that was logged out on this tablet while the server could not hear it is ended
 // by the next identify(), which then answers as if nobody were logged in (tablet.js).
+//
+// Why syncing fails is read through problems.js, which also translates the messages: they are
+// Dutch source texts here, because this module and db.js load without i18n.js (the sync
+// harness serves them alone, offline).
 
 import * as db from "./db.js";
 import * as tablet from "./tablet.js";

@@ -1,6 +1,8 @@
 // Small DOM and formatting helpers for the recorder's widgets. No framework: each widget
 // builds its elements with h() and updates them in place.
 
+import { _ } from "./i18n.js";
+
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
@@ -49,11 +51,11 @@ export const dayOf = (iso) => DATE.format(new Date(iso));
 // "2 min", "1 uur", "3 dagen": how long the oldest unsynced change has waited.
 export function age(ms) {
   const minutes = Math.floor(ms / 60000);
-  if (minutes < 1) return "< 1 min";
-  if (minutes < 60) return `${minutes} min`;
+  if (minutes < 1) return _("< 1 min");
+  if (minutes < 60) return _("{n} min", { n: minutes });
   const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} uur`;
-  return `${Math.floor(hours / 24)} dagen`;
+  if (hours < 48) return _("{n} uur", { n: hours });
+  return _("{n} dagen", { n: Math.floor(hours / 24) });
 }
 
 export function download(blob, name) {
