@@ -11,6 +11,7 @@ Records a person may not see are reported as not found, so their existence does 
 
 import enum
 import uuid
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -31,6 +32,7 @@ class Action(enum.StrEnum):
     share = "share"
     exclude_from_team = "exclude_from_team"
     read_log = "read_log"  # who opened an observation of my lesson
+    own_lessons = "own_lessons"  # "Mijn lessen": the lessons in which I was observed
     read_aggregates = "read_aggregates"
     export_aggregates = "export_aggregates"
     session_pack = "session_pack"
@@ -39,6 +41,7 @@ class Action(enum.StrEnum):
 
 _ROLE_ACTIONS: dict[Action, set[Role]] = {
     Action.observe: {Role.coach, Role.teacher},
+    Action.own_lessons: {Role.teacher},
     Action.read_aggregates: {Role.coach, Role.teacher, Role.development_group, Role.admin},
     Action.export_aggregates: {Role.development_group, Role.admin},
     Action.session_pack: {Role.development_group},
@@ -99,6 +102,30 @@ def can(actor: Actor, action: Action, observation: Observation | None = None) ->
     return any(actor.has(role) for role in allowed)
 
 
+@dataclass(frozen=True)
+class Allowed:
+    """What a person may do in their current school, decided here once for the pages: the
+    menus and the home page show what this says, and never look at roles themselves."""
+
+    observe: bool
+    own_lessons: bool
+    read_aggregates: bool
+    export_aggregates: bool
+    session_pack: bool
+    administer: bool
+
+
+def allowed(actor: Actor) -> Allowed:
+    return Allowed(
+        observe=can(actor, Action.observe),
+        own_lessons=can(actor, Action.own_lessons),
+        read_aggregates=can(actor, Action.read_aggregates),
+        export_aggregates=can(actor, Action.export_aggregates),
+        session_pack=can(actor, Action.session_pack),
+        administer=can(actor, Action.administer),
+    )
+
+
 def authorize(actor: Actor, action: Action, observation: Observation | None = None) -> None:
     if not can(actor, action, observation):
         raise Forbidden(_(_FORBIDDEN.get(action, "Dit mag je niet doen met jouw rol.")))
@@ -114,6 +141,7 @@ _FORBIDDEN = {
     Action.share: "Alleen de geobserveerde docent kan deze observatie delen.",
     Action.exclude_from_team: "Alleen de geobserveerde docent beslist over teamgegevens.",
     Action.read_log: "Alleen de geobserveerde docent ziet wie een observatie opende.",
+    Action.own_lessons: "Mijn lessen is er voor docenten: de observaties van hun eigen lessen.",
     Action.administer: "Alleen de schoolleiding beheert de school.",
     Action.export_aggregates: "Alleen de ontwikkelgroep en de schoolleiding kunnen exporteren.",
     Action.session_pack: "Alleen de ontwikkelgroep maakt het sessiepakket.",

@@ -28,16 +28,16 @@ from typing import Annotated
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, delete, select, update
 
-from app.db import new_session
+from app.db import new_session, transaction
 from app.errors import Forbidden, Invalid, NotAuthenticated, TooManyAttempts
 from app.i18n import _
 from app.models import AuthSession, LoginThrottle, Membership, Person, Role, School, utcnow
-from app.settings import get_settings
+from app.settings import get_settings, over_https
 
 SESSION_COOKIE = "coulisse_session"
 LOGIN_CSRF_COOKIE = "coulisse_login"
@@ -255,8 +255,11 @@ def login(
     address: str,
     user_agent: str = "",
     device: str | None = None,
+    replaces: str | None = None,
 ) -> LoggedIn:
-    """Check the credentials and open a new session.
+    """Check the credentials and open a new session; ``replaces`` (the session cookie the
+    browser still holds) ends only once the new session is open, so that a failed attempt
+    leaves it alone.
 
     The password hash runs with no transaction open: ``session`` (the request's, which on
     SQLite takes the write lock at its first statement) is used only afterwards, for the short
@@ -275,18 +278,20 @@ def login(
             raise
         person = read.exec(select(Person).where(Person.email == email)).first()
     if not verify_password(person, password) or person is None or not person.active:
-        _record_failure(session, keys)
-        session.commit()
+        with transaction(session):  # the failure counts, although the login is refused
+            _record_failure(session, keys)
         security_log.warning(
             "login failed person=%s address=%s", person.id if person else "unknown", address
         )
         raise NotAuthenticated(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
-    _clear_failures(session, keys)
-    person = session.get(Person, person.id)
-    if person is None or not person.active:
-        raise NotAuthenticated(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
-    row, token = open_session(session, person, user_agent=user_agent)
-    session.commit()
+    with transaction(session):
+        _clear_failures(session, keys)
+        person = session.get(Person, person.id)
+        if person is None or not person.active:
+            raise NotAuthenticated(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
+        row, token = open_session(session, person, user_agent=user_agent)
+        if replaces:
+            end_session(session, replaces)
     security_log.info("login person=%s session=%s address=%s", person.id, row.id, address)
     return LoggedIn(auth=row, token=token, device=device_cookie(device, email))
 
@@ -301,8 +306,8 @@ def _prove_password(
         _check_throttle(read, keys)
         stored = read.get(Person, actor.person.id)
     if not verify_password(stored, password):
-        _record_failure(session, keys)
-        session.commit()
+        with transaction(session):  # the failure counts, although the request is refused
+            _record_failure(session, keys)
         security_log.warning("%s refused person=%s address=%s", what, actor.person.id, address)
         raise Invalid(refusal)
     return keys
@@ -331,13 +336,13 @@ def change_password(
         raise Invalid(_("Kies een ander wachtwoord dan je huidige."))
     check_password_rules(new, [email, actor.person.name, *context])
     hashed = hash_password(new)
-    person = session.get(Person, actor.person.id)
-    assert person is not None
-    person.password_hash = hashed
-    session.add(person)
-    ended = end_other_sessions(session, actor) if end_others else 0
-    _clear_failures(session, keys)
-    session.commit()
+    with transaction(session):
+        person = session.get(Person, actor.person.id)
+        assert person is not None
+        person.password_hash = hashed
+        session.add(person)
+        ended = end_other_sessions(session, actor) if end_others else 0
+        _clear_failures(session, keys)
     security_log.info("password changed person=%s other_sessions_ended=%d", actor.person.id, ended)
     return ended
 
@@ -375,8 +380,8 @@ def end_sessions_with_password(
         "end sessions",
         _("Dit wachtwoord klopt niet; er is niemand uitgelogd."),
     )
-    ended = end_other_sessions(session, actor, only)
-    session.commit()
+    with transaction(session):
+        ended = end_other_sessions(session, actor, only)
     security_log.info("sessions ended person=%s count=%d", actor.person.id, ended)
     return ended
 
@@ -412,6 +417,11 @@ def end_session(session: Session, token: str) -> None:
     if row is not None:
         security_log.info("logout person=%s session=%s", row.person_id, row.id)
         session.delete(row)
+
+
+def logout(session: Session, *, token: str) -> None:
+    with transaction(session):
+        end_session(session, token)
 
 
 def end_all_sessions(session: Session, person_id: uuid.UUID) -> None:
@@ -457,9 +467,8 @@ def _resolve(token: str | None) -> Actor | None:
     who is asking must not hold that lock, nor wait for it."""
     if not token:
         return None
-    with new_session() as session:
+    with new_session() as session, transaction(session):  # ends with the instances loaded
         actor = _resolve_token(session, token)
-        session.commit()
     now = utcnow()
     if actor is not None and now - actor.auth.last_seen_at > TOUCH_EVERY:
         # After the read has ended: SQLite cannot start a write on a connection that holds a
@@ -504,7 +513,7 @@ def _touch(auth_id: uuid.UUID, now: datetime) -> None:
     moves the idle deadline; if the database is too busy to take it now, the next request
     does, and this request goes on."""
     try:
-        with new_session(write=True) as s:
+        with new_session(write=True) as s, transaction(s):
             s.exec(
                 update(AuthSession)
                 .where(
@@ -513,25 +522,24 @@ def _touch(auth_id: uuid.UUID, now: datetime) -> None:
                 )
                 .values(last_seen_at=now)
             )
-            s.commit()
     except OperationalError:
         log.warning("session refresh deferred: the database is busy")
 
 
 def switch_school(session: Session, *, actor: Actor, school_id: uuid.UUID) -> None:
-    membership = session.exec(
-        select(Membership).where(
-            Membership.person_id == actor.person.id,
-            Membership.school_id == school_id,
-            col(Membership.active),
-        )
-    ).first()
-    if membership is None:
-        raise Forbidden(_("Je hoort niet bij deze school."))
-    actor.auth.school_id = school_id
-    session.add(actor.auth)
-    session.commit()
-    actor.membership, actor.school = membership, session.get(School, school_id)
+    with transaction(session):
+        membership = session.exec(
+            select(Membership).where(
+                Membership.person_id == actor.person.id,
+                Membership.school_id == school_id,
+                col(Membership.active),
+            )
+        ).first()
+        if membership is None:
+            raise Forbidden(_("Je hoort niet bij deze school."))
+        actor.auth.school_id = school_id
+        session.add(actor.auth)
+        actor.membership, actor.school = membership, session.get(School, school_id)
 
 
 def check_same_origin(request: Request) -> None:
@@ -615,3 +623,47 @@ def check_login_form_token(cookie: str | None, field: str | None) -> None:
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+# --- the cookies a login leaves in the browser ----------------------------------------------------
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    settings = get_settings()
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_lifetime_days * 86400,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        secure=over_https(request.url.scheme),
+    )
+
+
+def set_device_cookie(request: Request, response: Response, value: str) -> None:
+    """The signed note that this device has logged in as these accounts (see auth's
+    throttling): read only by the login, so its path is the login's."""
+    for path in ("/inloggen", "/api/auth/login"):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            value,
+            max_age=DEVICE_DAYS * 86400,
+            httponly=True,
+            samesite="strict",
+            path=path,
+            secure=over_https(request.url.scheme),
+        )
+
+
+def set_login_form_cookie(request: Request, response: Response, token: str, path: str) -> None:
+    """The signed token of a form used before there is a session (login, invitation)."""
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        httponly=True,
+        samesite="lax",
+        path=path,
+        secure=over_https(request.url.scheme),
+    )

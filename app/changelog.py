@@ -12,7 +12,7 @@ import uuid
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from app.models import Change, SchoolCounter
+from app.models import Change, Observation, SchoolCounter
 
 
 def next_seq(session: Session, school_id: uuid.UUID) -> int:
@@ -47,6 +47,19 @@ def record(
         )
     )
     return seq
+
+
+def observation_changed(
+    session: Session, observation: Observation, entity: str, entity_id: uuid.UUID
+) -> int:
+    """Number a change to an observation or to a record that belongs to it."""
+    return record(
+        session,
+        school_id=observation.school_id,
+        entity=entity,
+        entity_id=entity_id,
+        observation_id=observation.id,
+    )
 
 
 def current(session: Session, school_id: uuid.UUID) -> int:

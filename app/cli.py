@@ -108,7 +108,6 @@ def create_school(
                     email=admin_email,
                     name=admin_name or admin_email,
                     roles=[Role.admin],
-                    commit=False,
                 )
                 link = invited.link or "already a member"
                 typer.echo(f"Invitation for {invited.email}: {link}")
@@ -167,7 +166,6 @@ def import_people(school: str, csv_file: Path) -> None:
                 session, school_id=s.id, text=text, progress=lambda i, n: bar.update(1)
             )
         if report.errors:
-            session.rollback()
             for line in report.errors:
                 typer.secho(line, fg=typer.colors.RED, err=True)
             _fail(f"Nothing imported: {len(report.errors)} row(s) need fixing.")

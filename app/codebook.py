@@ -16,9 +16,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.db import transaction
 from app.errors import Invalid, NotFound
 from app.i18n import _
-from app.models import Code, CodebookVersion, CodeKind
+from app.models import Code, CodebookVersion, CodeKind, Person
 
 DEFAULT_FILE = Path(__file__).parent / "codebook" / "ts-kijkwijzer.toml"
 KEY_PATTERN = re.compile(r"[a-z0-9-]{1,40}")
@@ -181,48 +182,51 @@ def add_code(
     label: str,
     description: str,
 ) -> CodebookVersion:
-    key = key.strip().lower()
-    if not KEY_PATTERN.fullmatch(key):
-        raise Invalid(
-            _("Een sleutel bestaat uit kleine letters, cijfers en streepjes (maximaal 40 tekens).")
+    with transaction(session):
+        key = key.strip().lower()
+        if not KEY_PATTERN.fullmatch(key):
+            raise Invalid(
+                _(
+                    "Een sleutel bestaat uit kleine letters, cijfers en streepjes "
+                    "(maximaal 40 tekens)."
+                )
+            )
+        if key in known_keys(session, school_id):
+            raise Invalid(
+                _(
+                    "De sleutel ‘{key}’ is al in gebruik, ook als een code met "
+                    "die sleutel is uitgezet.",
+                    key=key,
+                )
+            )
+        fam = families().get(family)
+        if fam is None:
+            raise Invalid(_("Onbekende familie ‘{family}’.", family=family))
+        try:
+            code_kind = CodeKind(kind)
+        except ValueError:
+            raise Invalid(_("Onbekende soort ‘{kind}’.", kind=kind)) from None
+        label = _clean_text(label, _("het label"), 80)
+        description = _clean_text(description, _("de omschrijving"), 300)
+        version, copies = _new_version(
+            session, school_id, by, _("Code ‘{label}’ toegevoegd", label=label)
         )
-    if key in known_keys(session, school_id):
-        raise Invalid(
-            _(
-                "De sleutel ‘{key}’ is al in gebruik, ook als een code met "
-                "die sleutel is uitgezet.",
+        position = max((c.position for c in copies), default=0) + 1
+        session.add(
+            Code(
+                version_id=version.id,
                 key=key,
+                family=fam.key,
+                kind=code_kind,
+                face=fam.face,
+                aim=fam.aim,
+                label=label,
+                description=description,
+                colour=fam.colour,
+                position=position,
             )
         )
-    fam = families().get(family)
-    if fam is None:
-        raise Invalid(_("Onbekende familie ‘{family}’.", family=family))
-    try:
-        code_kind = CodeKind(kind)
-    except ValueError:
-        raise Invalid(_("Onbekende soort ‘{kind}’.", kind=kind)) from None
-    label = _clean_text(label, _("het label"), 80)
-    description = _clean_text(description, _("de omschrijving"), 300)
-    version, copies = _new_version(
-        session, school_id, by, _("Code ‘{label}’ toegevoegd", label=label)
-    )
-    position = max((c.position for c in copies), default=0) + 1
-    session.add(
-        Code(
-            version_id=version.id,
-            key=key,
-            family=fam.key,
-            kind=code_kind,
-            face=fam.face,
-            aim=fam.aim,
-            label=label,
-            description=description,
-            colour=fam.colour,
-            position=position,
-        )
-    )
-    session.commit()
-    return version
+        return version
 
 
 def _change(
@@ -241,7 +245,6 @@ def _change(
         if code.key == key:
             for name, value in changes.items():
                 setattr(code, name, value)
-    session.commit()
     return version
 
 
@@ -254,26 +257,42 @@ def rename_code(
     label: str,
     description: str,
 ) -> CodebookVersion:
-    label = _clean_text(label, _("het label"), 80)
-    description = _clean_text(description, _("de omschrijving"), 300)
-    return _change(
-        session,
-        school_id,
-        by,
-        key,
-        _("Code ‘{label}’ aangepast", label=label),
-        label=label,
-        description=description,
-    )
+    with transaction(session):
+        label = _clean_text(label, _("het label"), 80)
+        description = _clean_text(description, _("de omschrijving"), 300)
+        return _change(
+            session,
+            school_id,
+            by,
+            key,
+            _("Code ‘{label}’ aangepast", label=label),
+            label=label,
+            description=description,
+        )
 
 
 def set_retired(
     session: Session, *, school_id: uuid.UUID, by: uuid.UUID | None, key: str, retired: bool
 ) -> CodebookVersion:
-    note = (
-        _("Code ‘{key}’ uitgezet", key=key) if retired else _("Code ‘{key}’ weer aangezet", key=key)
+    with transaction(session):
+        note = (
+            _("Code ‘{key}’ uitgezet", key=key)
+            if retired
+            else _("Code ‘{key}’ weer aangezet", key=key)
+        )
+        return _change(session, school_id, by, key, note, retired=retired)
+
+
+def versions(session: Session, school_id: uuid.UUID) -> list[tuple[CodebookVersion, Person | None]]:
+    """Every version of a school's codebook, newest first, with who made it."""
+    return list(
+        session.exec(
+            select(CodebookVersion, Person)
+            .join(Person, col(Person.id) == CodebookVersion.created_by_id, isouter=True)
+            .where(CodebookVersion.school_id == school_id)
+            .order_by(col(CodebookVersion.number).desc())
+        ).all()
     )
-    return _change(session, school_id, by, key, note, retired=retired)
 
 
 def as_json(session: Session, version: CodebookVersion) -> dict[str, Any]:

@@ -12,9 +12,9 @@ import uuid
 
 from sqlmodel import Session, col, select
 
-from app import observations
 from app.access import Action, authorize, get_observation
 from app.auth import Actor
+from app.db import insert_once, transaction
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import _
 from app.models import Comment, CommentIn, CommentPublic, Moment, Person, PersonRef, utcnow
@@ -54,49 +54,49 @@ def add(
     session: Session, *, actor: Actor, observation_id: uuid.UUID, data: CommentIn
 ) -> tuple[CommentPublic, bool]:
     """Add a remark; returns it and whether it is new (False when the same id came before)."""
-    obs = get_observation(session, actor, observation_id)
-    authorize(actor, Action.comment, obs)
-    body = data.body.strip()
-    if not body:
-        raise Invalid(_("Schrijf eerst iets voordat je het plaatst."))
-    if data.moment_id is not None:
-        moment = session.get(Moment, data.moment_id)
-        if moment is None or moment.observation_id != obs.id or moment.deleted_at is not None:
-            raise Invalid(_("Dit moment hoort niet (meer) bij deze observatie."))
-    row = Comment(
-        id=data.id or uuid.uuid4(),
-        observation_id=obs.id,
-        moment_id=data.moment_id,
-        author_id=actor.person.id,
-        body=body,
-    )
-    existing = observations._insert_once(session, row)
-    if existing is not None:
-        get_observation(session, actor, existing.observation_id)
-        same = (
-            existing.observation_id == obs.id
-            and existing.author_id == actor.person.id
-            and existing.moment_id == data.moment_id
-            and existing.body == body
+    with transaction(session):
+        obs = get_observation(session, actor, observation_id)
+        authorize(actor, Action.comment, obs)
+        body = data.body.strip()
+        if not body:
+            raise Invalid(_("Schrijf eerst iets voordat je het plaatst."))
+        if data.moment_id is not None:
+            moment = session.get(Moment, data.moment_id)
+            if moment is None or moment.observation_id != obs.id or moment.deleted_at is not None:
+                raise Invalid(_("Dit moment hoort niet (meer) bij deze observatie."))
+        row = Comment(
+            id=data.id or uuid.uuid4(),
+            observation_id=obs.id,
+            moment_id=data.moment_id,
+            author_id=actor.person.id,
+            body=body,
         )
-        if not same:
-            raise Conflict(_("Er bestaat al een reactie met dit id, met andere inhoud."))
-        return _public(existing, actor.person.name), False
-    session.commit()
-    return _public(row, actor.person.name), True
+        existing = insert_once(session, row)
+        if existing is not None:
+            get_observation(session, actor, existing.observation_id)
+            same = (
+                existing.observation_id == obs.id
+                and existing.author_id == actor.person.id
+                and existing.moment_id == data.moment_id
+                and existing.body == body
+            )
+            if not same:
+                raise Conflict(_("Er bestaat al een reactie met dit id, met andere inhoud."))
+            return _public(existing, actor.person.name), False
+        return _public(row, actor.person.name), True
 
 
 def withdraw(
     session: Session, *, actor: Actor, observation_id: uuid.UUID, comment_id: uuid.UUID
 ) -> None:
-    obs = get_observation(session, actor, observation_id)
-    row = session.get(Comment, comment_id)
-    if row is None or row.observation_id != obs.id:
-        raise NotFound(_("Deze reactie bestaat niet."))
-    if row.author_id != actor.person.id:
-        raise Forbidden(_("Alleen wie een reactie schreef, kan haar intrekken."))
-    if row.deleted_at is None:
-        row.deleted_at = utcnow()
-        row.body = ""
-        session.add(row)
-        session.commit()
+    with transaction(session):
+        obs = get_observation(session, actor, observation_id)
+        row = session.get(Comment, comment_id)
+        if row is None or row.observation_id != obs.id:
+            raise NotFound(_("Deze reactie bestaat niet."))
+        if row.author_id != actor.person.id:
+            raise Forbidden(_("Alleen wie een reactie schreef, kan haar intrekken."))
+        if row.deleted_at is None:
+            row.deleted_at = utcnow()
+            row.body = ""
+            session.add(row)

@@ -50,7 +50,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
-from app import codebook, schools
+from app import codebook, names, schools
 from app.errors import NotFound
 from app.i18n import _
 from app.models import (
@@ -1402,3 +1402,80 @@ def to_csv_rows(dashboard: Dashboard) -> list[list[str | int | float | None]]:
             for fc in brow.family_per_hour:
                 put(section, brow.label, fc.family, fc.cell)
     return out
+
+
+# --- the example notes -------------------------------------------------------------------------
+
+
+@dataclass
+class ExampleNote:
+    text: str
+    code: str
+    family: str
+    colour: str
+
+
+def example_notes(
+    session: Session, dashboard: Dashboard, school_id: uuid.UUID, limit: int
+) -> list[ExampleNote]:
+    """Notes their observer marked shareable, from the lessons the figures count, only when the
+    figures themselves are shown: one a lesson, teachers and families taking turns, none that
+    looks like a pupil's name."""
+    if not dashboard.visible:
+        return []
+    lessons = counted_lessons(
+        session,
+        school_id=school_id,
+        semester_id=dashboard.scope.semester.id,
+        team_id=dashboard.scope.team_id,
+    )
+    if not lessons:
+        return []
+    rows = session.exec(
+        select(Moment.observation_id, Moment.code, Moment.note, Observation.observed_teacher_id)
+        .join(Observation, col(Observation.id) == Moment.observation_id)
+        .where(
+            col(Moment.observation_id).in_(lessons),
+            col(Moment.deleted_at).is_(None),
+            col(Moment.note_shareable),
+            Moment.note != "",
+        )
+        .order_by(col(Moment.created_at).desc(), col(Moment.id))
+    ).all()
+    codes = codebook.code_index(session, school_id)
+    families = codebook.families()
+    # Round robin over teachers, one note a lesson, families taking turns within a teacher.
+    by_teacher: dict[Any, list[tuple[Any, str, str]]] = defaultdict(list)
+    for obs_id, key, note, teacher in rows:
+        if key in codes and not names.looks_like_a_name(note):
+            by_teacher[teacher].append((obs_id, key, note.strip()))
+    picked: list[ExampleNote] = []
+    used_lessons: set[Any] = set()
+    used_families: set[str] = set()
+    queues = [by_teacher[t] for t in sorted(by_teacher, key=str)]
+    while len(picked) < limit and any(queues):
+        for queue in queues:
+            if len(picked) >= limit or not queue:
+                continue
+            fresh = [
+                i for i, (o, k, _n) in enumerate(queue) if codes[k].family not in used_families
+            ]
+            i = fresh[0] if fresh else 0
+            obs_id, key, note = queue.pop(i)
+            if obs_id in used_lessons:
+                continue
+            used_lessons.add(obs_id)
+            code = codes[key]
+            used_families.add(code.family)
+            if len(used_families) == len(families):
+                used_families.clear()
+            family = families.get(code.family)
+            picked.append(
+                ExampleNote(
+                    text=note,
+                    code=code.label,
+                    family=family.label if family else code.family,
+                    colour=code.colour,
+                )
+            )
+    return picked

@@ -23,6 +23,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import Depends, Request
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.settings import ROOT, get_settings
@@ -94,16 +95,61 @@ def new_session(*, write: bool = False, engine: sa.Engine | None = None) -> Sess
     return Session(bind, expire_on_commit=False)
 
 
+_DEPTH = "coulisse_transaction_depth"
+
+
+@contextmanager
+def transaction(session: Session) -> Iterator[Session]:
+    """The one shape of a write: a use case runs its whole body in this block, and its changes
+    commit together when the block ends, or roll back together when it raises (a domain error
+    included), so no caller ever commits or rolls back after it.
+
+    A use case called inside another's block joins it: only the outermost block commits. A sync
+    batch opens one block around many mutations, and each mutation's use case runs as part of
+    it (its own failure is undone by a savepoint in :mod:`app.sync`, not here).
+    """
+    depth = session.info.get(_DEPTH, 0)
+    session.info[_DEPTH] = depth + 1
+    try:
+        yield session
+        if depth:
+            session.flush()
+        else:
+            session.commit()
+    except BaseException:
+        if not depth:
+            session.rollback()
+        raise
+    finally:
+        session.info[_DEPTH] = depth
+
+
+def insert_once(session: Session, record: Any) -> Any | None:
+    """Insert a record under its own id; None if it went in, or the stored record if the id
+    was taken (a repeated request). The insert runs in a savepoint, so a clash leaves the
+    surrounding transaction usable."""
+    # A record this session already holds (an earlier mutation of the same sync batch) cannot
+    # be added again under the same key: SQLAlchemy refuses before the database can.
+    cached = session.identity_map.get(session.identity_key(type(record), record.id))
+    if cached is not None:
+        return cached
+    try:
+        with session.begin_nested():
+            session.add(record)
+            session.flush()
+        return None
+    except IntegrityError:
+        existing = session.get(type(record), record.id)
+        if existing is None:  # the clash was some other constraint
+            raise
+        return existing
+
+
 @contextmanager
 def session_scope(*, write: bool = True) -> Iterator[Session]:
-    """A session for code outside a request (CLI, demo). Commits on success."""
-    with new_session(write=write) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    """A session for code outside a request (CLI, demo), as one transaction."""
+    with new_session(write=write) as session, transaction(session):
+        yield session
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -143,7 +189,8 @@ def migrate(url: str | None = None, revision: str = "head") -> None:
 
 def request_session(request: Request) -> Iterator[Session]:
     """One session per request; changes (anything but GET/HEAD/OPTIONS) take the write lock
-    at BEGIN on SQLite. Use cases commit; whatever they did not commit is rolled back."""
+    at BEGIN on SQLite. Each use case commits its own :func:`transaction`; whatever none
+    committed is rolled back when the session closes."""
     with new_session(write=request.method not in {"GET", "HEAD", "OPTIONS"}) as session:
         yield session
 

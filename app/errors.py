@@ -1,7 +1,13 @@
 """Errors a person can cause. Use cases raise these; one handler turns them into a response
-with a status code and a Dutch message. Use cases never raise ``HTTPException``."""
+with a status code and a Dutch message. Use cases never raise ``HTTPException``.
+
+Input that fails a schema is described here too, in words a person understands, for the
+request handler and for the tablet's mutations, which are checked one by one inside a sync
+batch."""
 
 from typing import Any
+
+from app.i18n import _
 
 
 class DomainError(Exception):
@@ -43,3 +49,66 @@ class Conflict(DomainError):
 class TooManyAttempts(DomainError):
     status_code = 429
     code = "too_many_attempts"
+
+
+class UpgradeRequired(DomainError):
+    status_code = 426
+    code = "upgrade_required"
+
+
+def describe_validation_error(err: dict[str, Any]) -> str:
+    loc = [str(p) for p in err.get("loc", ())]
+    if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+        loc = loc[1:]  # where it came from, not which field (a field may be called "body")
+    field = ".".join(loc) or _("de inhoud")
+    ctx = err.get("ctx") or {}
+    kind = err.get("type", "")
+    # pydantic lists the choices as "'a', 'b' or 'c'".
+    options = str(ctx.get("expected", "")).replace(" or ", " " + _("of") + " ")
+    messages = {
+        "missing": _("{field} ontbreekt.", field=field),
+        "json_invalid": _("De inhoud is geen geldige JSON."),
+        "string_too_long": _(
+            "{field} is te lang (maximaal {n} tekens).", field=field, n=ctx.get("max_length")
+        ),
+        "string_too_short": _(
+            "{field} is te kort (minimaal {n} tekens).", field=field, n=ctx.get("min_length")
+        ),
+        "too_long": _(
+            "{field} bevat te veel onderdelen (maximaal {n}).", field=field, n=ctx.get("max_length")
+        ),
+        "string_type": _("{field} moet tekst zijn.", field=field),
+        "string_unicode": _(
+            "{field} bevat een teken dat niet bewaard kan worden (een los surrogaat).",
+            field=field,
+        ),
+        "uuid_parsing": _("{field} is geen geldig id.", field=field),
+        "uuid_type": _("{field} is geen geldig id.", field=field),
+        "int_parsing": _("{field} moet een geheel getal zijn.", field=field),
+        "int_type": _("{field} moet een geheel getal zijn.", field=field),
+        "int_from_float": _("{field} moet een geheel getal zijn.", field=field),
+        "bool_parsing": _("{field} moet waar of onwaar zijn.", field=field),
+        "bool_type": _("{field} moet waar of onwaar zijn.", field=field),
+        "greater_than_equal": _("{field} moet minstens {n} zijn.", field=field, n=ctx.get("ge")),
+        "less_than_equal": _("{field} mag hoogstens {n} zijn.", field=field, n=ctx.get("le")),
+        "enum": _(
+            "{field} heeft een onbekende waarde; kies uit {options}.", field=field, options=options
+        ),
+        "literal_error": _(
+            "{field} heeft een onbekende waarde; kies uit {options}.", field=field, options=options
+        ),
+        "datetime_parsing": _("{field} is geen geldig tijdstip.", field=field),
+        "datetime_from_date_parsing": _("{field} is geen geldig tijdstip.", field=field),
+        "datetime_type": _("{field} is geen geldig tijdstip.", field=field),
+        "date_parsing": _("{field} is geen geldige datum.", field=field),
+        "date_from_datetime_parsing": _("{field} is geen geldige datum.", field=field),
+        "model_attributes_type": _("De inhoud moet een JSON-object zijn."),
+        "dict_type": _("De inhoud moet een JSON-object zijn."),
+        "list_type": _("{field} moet een lijst zijn.", field=field),
+        "extra_forbidden": _("{field} is een onbekend veld.", field=field),
+    }
+    if kind in messages:
+        return messages[kind]
+    if kind == "value_error" and "error" in ctx:
+        return _("{field}: {msg}", field=field, msg=str(ctx["error"]))
+    return _("{field} is ongeldig.", field=field)

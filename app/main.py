@@ -17,14 +17,14 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import db
-from app.api import api, router
-from app.errors import DomainError
-from app.headers import SecurityHeaders, over_https, protect
+from app.errors import DomainError, describe_validation_error
 from app.i18n import _
-from app.limits import BodyLimits
-from app.pwa import pwa
-from app.settings import get_settings
-from app.templating import render
+from app.settings import get_settings, over_https
+from app.web.api import api, router
+from app.web.headers import SecurityHeaders, protect
+from app.web.limits import BodyLimits
+from app.web.pwa import pwa
+from app.web.templating import render
 
 log = logging.getLogger("coulisse")
 security_log = logging.getLogger("coulisse.security")
@@ -89,64 +89,6 @@ def allowed_methods(request: Request) -> str:
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
         if any(route.matches({**path, "method": method})[0] == Match.FULL for route in routes)
     )
-
-
-def describe_validation_error(err: dict[str, Any]) -> str:
-    loc = [str(p) for p in err.get("loc", ())]
-    if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
-        loc = loc[1:]  # where it came from, not which field (a field may be called "body")
-    field = ".".join(loc) or _("de inhoud")
-    ctx = err.get("ctx") or {}
-    kind = err.get("type", "")
-    # pydantic lists the choices as "'a', 'b' or 'c'".
-    options = str(ctx.get("expected", "")).replace(" or ", " " + _("of") + " ")
-    messages = {
-        "missing": _("{field} ontbreekt.", field=field),
-        "json_invalid": _("De inhoud is geen geldige JSON."),
-        "string_too_long": _(
-            "{field} is te lang (maximaal {n} tekens).", field=field, n=ctx.get("max_length")
-        ),
-        "string_too_short": _(
-            "{field} is te kort (minimaal {n} tekens).", field=field, n=ctx.get("min_length")
-        ),
-        "too_long": _(
-            "{field} bevat te veel onderdelen (maximaal {n}).", field=field, n=ctx.get("max_length")
-        ),
-        "string_type": _("{field} moet tekst zijn.", field=field),
-        "string_unicode": _(
-            "{field} bevat een teken dat niet bewaard kan worden (een los surrogaat).",
-            field=field,
-        ),
-        "uuid_parsing": _("{field} is geen geldig id.", field=field),
-        "uuid_type": _("{field} is geen geldig id.", field=field),
-        "int_parsing": _("{field} moet een geheel getal zijn.", field=field),
-        "int_type": _("{field} moet een geheel getal zijn.", field=field),
-        "int_from_float": _("{field} moet een geheel getal zijn.", field=field),
-        "bool_parsing": _("{field} moet waar of onwaar zijn.", field=field),
-        "bool_type": _("{field} moet waar of onwaar zijn.", field=field),
-        "greater_than_equal": _("{field} moet minstens {n} zijn.", field=field, n=ctx.get("ge")),
-        "less_than_equal": _("{field} mag hoogstens {n} zijn.", field=field, n=ctx.get("le")),
-        "enum": _(
-            "{field} heeft een onbekende waarde; kies uit {options}.", field=field, options=options
-        ),
-        "literal_error": _(
-            "{field} heeft een onbekende waarde; kies uit {options}.", field=field, options=options
-        ),
-        "datetime_parsing": _("{field} is geen geldig tijdstip.", field=field),
-        "datetime_from_date_parsing": _("{field} is geen geldig tijdstip.", field=field),
-        "datetime_type": _("{field} is geen geldig tijdstip.", field=field),
-        "date_parsing": _("{field} is geen geldige datum.", field=field),
-        "date_from_datetime_parsing": _("{field} is geen geldige datum.", field=field),
-        "model_attributes_type": _("De inhoud moet een JSON-object zijn."),
-        "dict_type": _("De inhoud moet een JSON-object zijn."),
-        "list_type": _("{field} moet een lijst zijn.", field=field),
-        "extra_forbidden": _("{field} is een onbekend veld.", field=field),
-    }
-    if kind in messages:
-        return messages[kind]
-    if kind == "value_error" and "error" in ctx:
-        return _("{field}: {msg}", field=field, msg=str(ctx["error"]))
-    return _("{field} is ongeldig.", field=field)
 
 
 def create_app(*, check_schema: bool = True) -> FastAPI:
@@ -253,13 +195,15 @@ def create_app(*, check_schema: bool = True) -> FastAPI:
 
     app.include_router(router)
     app.include_router(api)
-    from app.pages import pages
+    from app.web.admin import admin_pages
+    from app.web.pages import pages
 
     app.include_router(pages)
-    from app.lessons import lesson_pages
+    app.include_router(admin_pages)
+    from app.web.lessons import lesson_pages
 
     app.include_router(lesson_pages)
-    from app.coulissen_pages import coulissen_pages
+    from app.web.coulissen import coulissen_pages
 
     app.include_router(coulissen_pages)
     app.include_router(pwa)

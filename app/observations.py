@@ -11,14 +11,13 @@ a tombstone plus a new moment.
 
 import uuid
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from app import changelog, codebook, conversation, people, reflection
 from app.access import Action, authorize, can, get_observation, visible_observations
 from app.auth import Actor
+from app.db import insert_once, transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import _
 from app.models import (
@@ -42,43 +41,6 @@ from app.settings import get_settings
 MAX_LESSON = timedelta(hours=12)
 
 
-def _insert_once(session: Session, record: Any) -> Any | None:
-    """Insert; return None if it went in, or the stored record if the id was taken."""
-    # A record this session already holds (an earlier mutation of the same sync batch) cannot
-    # be added again under the same key: SQLAlchemy refuses before the database can.
-    cached = session.identity_map.get(session.identity_key(type(record), record.id))
-    if cached is not None:
-        return cached
-    try:
-        with session.begin_nested():
-            session.add(record)
-            session.flush()
-        return None
-    except IntegrityError:
-        existing = session.get(type(record), record.id)
-        if existing is None:  # the clash was some other constraint
-            raise
-        return existing
-
-
-def _changed(
-    session: Session, obs: Observation, entity: str, entity_id: uuid.UUID, commit: bool
-) -> None:
-    """Number the change for sync in the same transaction, then commit unless the caller (a
-    sync batch) commits for it."""
-    changelog.record(
-        session,
-        school_id=obs.school_id,
-        entity=entity,
-        entity_id=entity_id,
-        observation_id=obs.id,
-    )
-    if commit:
-        session.commit()
-    else:
-        session.flush()
-
-
 def _check_codes(session: Session, school_id: uuid.UUID, keys: list[str]) -> None:
     unknown = sorted(set(keys) - codebook.known_keys(session, school_id))
     if unknown:
@@ -95,46 +57,45 @@ def _check_times(started_at: datetime, ended_at: datetime | None) -> None:
         raise Invalid(_("Het einde van de les ligt voor het begin of meer dan 12 uur erna."))
 
 
-def create(
-    session: Session, *, actor: Actor, data: ObservationCreate, commit: bool = True
-) -> tuple[Observation, bool]:
+def create(session: Session, *, actor: Actor, data: ObservationCreate) -> tuple[Observation, bool]:
     """Returns the observation and whether it was new."""
-    authorize(actor, Action.observe)
-    assert actor.school is not None
-    school = actor.school
-    if data.observed_teacher_id == actor.person.id:
-        raise Invalid(_("Je kunt geen observatie van je eigen les maken."))
-    teacher = people.membership_or_none(session, school.id, data.observed_teacher_id)
-    if teacher is None or not teacher.active or not teacher.has(Role.teacher):
-        raise Invalid(_("De geobserveerde docent is geen docent van deze school."))
-    _check_codes(session, school.id, data.focus_codes)
-    started_at = data.started_at or utcnow()
-    _check_times(started_at, data.ended_at)
-    phases = [p.strip()[:40] for p in (data.phases or school.phases) if p.strip()]
-    obs = Observation(
-        id=data.id or uuid.uuid4(),
-        school_id=school.id,
-        observer_id=actor.person.id,
-        observed_teacher_id=data.observed_teacher_id,
-        group_label=data.group_label.strip(),
-        subject=data.subject.strip(),
-        started_at=started_at,
-        ended_at=data.ended_at,
-        status=data.status,
-        summary=data.summary,
-        codebook_version_id=codebook.current_version(session, school.id).id,
-        phases=phases or list(school.phases),
-        focus_codes=list(dict.fromkeys(data.focus_codes)),
-    )
-    existing = _insert_once(session, obs)
-    if existing is not None:
-        # An id taken by a record this person may not see answers as if it did not exist.
-        get_observation(session, actor, existing.id)
-        if _same_observation(existing, obs):
-            return existing, False
-        raise Conflict(_("Er bestaat al een observatie met dit id, met andere inhoud."))
-    _changed(session, obs, "observation", obs.id, commit)
-    return obs, True
+    with transaction(session):
+        authorize(actor, Action.observe)
+        assert actor.school is not None
+        school = actor.school
+        if data.observed_teacher_id == actor.person.id:
+            raise Invalid(_("Je kunt geen observatie van je eigen les maken."))
+        teacher = people.membership_or_none(session, school.id, data.observed_teacher_id)
+        if teacher is None or not teacher.active or not teacher.has(Role.teacher):
+            raise Invalid(_("De geobserveerde docent is geen docent van deze school."))
+        _check_codes(session, school.id, data.focus_codes)
+        started_at = data.started_at or utcnow()
+        _check_times(started_at, data.ended_at)
+        phases = [p.strip()[:40] for p in (data.phases or school.phases) if p.strip()]
+        obs = Observation(
+            id=data.id or uuid.uuid4(),
+            school_id=school.id,
+            observer_id=actor.person.id,
+            observed_teacher_id=data.observed_teacher_id,
+            group_label=data.group_label.strip(),
+            subject=data.subject.strip(),
+            started_at=started_at,
+            ended_at=data.ended_at,
+            status=data.status,
+            summary=data.summary,
+            codebook_version_id=codebook.current_version(session, school.id).id,
+            phases=phases or list(school.phases),
+            focus_codes=list(dict.fromkeys(data.focus_codes)),
+        )
+        existing = insert_once(session, obs)
+        if existing is not None:
+            # An id taken by a record this person may not see answers as if it did not exist.
+            get_observation(session, actor, existing.id)
+            if _same_observation(existing, obs):
+                return existing, False
+            raise Conflict(_("Er bestaat al een observatie met dit id, met andere inhoud."))
+        changelog.observation_changed(session, obs, "observation", obs.id)
+        return obs, True
 
 
 def _same_observation(a: Observation, b: Observation) -> bool:
@@ -158,58 +119,59 @@ def update(
     actor: Actor,
     observation_id: uuid.UUID,
     data: ObservationUpdate,
-    commit: bool = True,
 ) -> Observation:
-    obs = get_observation(session, actor, observation_id)
-    changes = data.model_dump(exclude_unset=True)
-    version = changes.pop("version", None)
-    if not changes and not can(actor, Action.exclude_from_team, obs):
-        # An empty patch changes nothing, but is still only for those who may change something.
-        authorize(actor, Action.edit_observation, obs)
-    if "excluded_from_team" in changes:
-        authorize(actor, Action.exclude_from_team, obs)
-    if set(changes) - {"excluded_from_team"}:
-        authorize(actor, Action.edit_observation, obs)
-    if version is not None and version != obs.version:
-        raise Conflict(
-            _(
-                "Iemand anders heeft deze observatie intussen aangepast (versie {v}). "
-                "Laad haar opnieuw.",
-                v=obs.version,
-            ),
-            current_version=obs.version,
-        )
-    if not changes:  # no new version: a tablet would see a conflict that is not there
+    with transaction(session):
+        obs = get_observation(session, actor, observation_id)
+        changes = data.model_dump(exclude_unset=True)
+        version = changes.pop("version", None)
+        if not changes and not can(actor, Action.exclude_from_team, obs):
+            # An empty patch changes nothing, but is still only for those who may change something.
+            authorize(actor, Action.edit_observation, obs)
+        if "excluded_from_team" in changes:
+            authorize(actor, Action.exclude_from_team, obs)
+        if set(changes) - {"excluded_from_team"}:
+            authorize(actor, Action.edit_observation, obs)
+        if version is not None and version != obs.version:
+            raise Conflict(
+                _(
+                    "Iemand anders heeft deze observatie intussen aangepast (versie {v}). "
+                    "Laad haar opnieuw.",
+                    v=obs.version,
+                ),
+                current_version=obs.version,
+            )
+        if not changes:  # no new version: a tablet would see a conflict that is not there
+            return obs
+        if "focus_codes" in changes:
+            _check_codes(session, obs.school_id, changes["focus_codes"] or [])
+        if changes.get("ended_at") is not None:
+            _check_times(obs.started_at, changes["ended_at"])
+        for name in (
+            "group_label",
+            "subject",
+            "status",
+            "summary",
+            "focus_codes",
+            "excluded_from_team",
+        ):
+            if name in changes and changes[name] is None:
+                raise Invalid(_("Het veld {field} mag niet leeg (null) zijn.", field=name))
+        obs.sqlmodel_update(changes)
+        obs.version += 1
+        obs.updated_at = utcnow()
+        session.add(obs)
+        changelog.observation_changed(session, obs, "observation", obs.id)
         return obs
-    if "focus_codes" in changes:
-        _check_codes(session, obs.school_id, changes["focus_codes"] or [])
-    if changes.get("ended_at") is not None:
-        _check_times(obs.started_at, changes["ended_at"])
-    for name in (
-        "group_label",
-        "subject",
-        "status",
-        "summary",
-        "focus_codes",
-        "excluded_from_team",
-    ):
-        if name in changes and changes[name] is None:
-            raise Invalid(_("Het veld {field} mag niet leeg (null) zijn.", field=name))
-    obs.sqlmodel_update(changes)
-    obs.version += 1
-    obs.updated_at = utcnow()
-    session.add(obs)
-    _changed(session, obs, "observation", obs.id, commit)
-    return obs
 
 
 def delete(session: Session, *, actor: Actor, observation_id: uuid.UUID) -> None:
-    obs = get_observation(session, actor, observation_id)
-    authorize(actor, Action.delete_observation, obs)
-    obs.deleted_at = utcnow()
-    obs.version += 1
-    session.add(obs)
-    _changed(session, obs, "observation", obs.id, True)
+    with transaction(session):
+        obs = get_observation(session, actor, observation_id)
+        authorize(actor, Action.delete_observation, obs)
+        obs.deleted_at = utcnow()
+        obs.version += 1
+        session.add(obs)
+        changelog.observation_changed(session, obs, "observation", obs.id)
 
 
 # --- moments -----------------------------------------------------------------------------------
@@ -221,41 +183,41 @@ def add_moment(
     actor: Actor,
     observation_id: uuid.UUID,
     data: MomentCreate,
-    commit: bool = True,
 ) -> tuple[Moment, bool]:
-    obs = get_observation(session, actor, observation_id)
-    authorize(actor, Action.edit_observation, obs)
-    _check_codes(session, obs.school_id, [data.code])
-    if data.phase is not None and data.phase not in obs.phases:
-        raise Invalid(
-            _(
-                "Onbekende lesfase ‘{phase}’; kies uit: {phases}.",
-                phase=data.phase[:40],
-                phases=", ".join(obs.phases),
+    with transaction(session):
+        obs = get_observation(session, actor, observation_id)
+        authorize(actor, Action.edit_observation, obs)
+        _check_codes(session, obs.school_id, [data.code])
+        if data.phase is not None and data.phase not in obs.phases:
+            raise Invalid(
+                _(
+                    "Onbekende lesfase ‘{phase}’; kies uit: {phases}.",
+                    phase=data.phase[:40],
+                    phases=", ".join(obs.phases),
+                )
             )
+        moment = Moment(
+            id=data.id or uuid.uuid4(),
+            observation_id=obs.id,
+            school_id=obs.school_id,
+            code=data.code,
+            offset_ms=data.offset_ms,
+            phase=data.phase,
+            zone=data.zone,
+            target=data.target,
+            note=data.note.strip(),
+            note_shareable=data.note_shareable,
+            created_by_id=actor.person.id,
         )
-    moment = Moment(
-        id=data.id or uuid.uuid4(),
-        observation_id=obs.id,
-        school_id=obs.school_id,
-        code=data.code,
-        offset_ms=data.offset_ms,
-        phase=data.phase,
-        zone=data.zone,
-        target=data.target,
-        note=data.note.strip(),
-        note_shareable=data.note_shareable,
-        created_by_id=actor.person.id,
-    )
-    existing = _insert_once(session, moment)
-    if existing is not None:
-        get_observation(session, actor, existing.observation_id)
-        fields = ("observation_id", "code", "offset_ms", "phase", "zone", "target", "note")
-        if all(str(getattr(existing, f)) == str(getattr(moment, f)) for f in fields):
-            return existing, False
-        raise Conflict(_("Er bestaat al een moment met dit id, met andere inhoud."))
-    _changed(session, obs, "moment", moment.id, commit)
-    return moment, True
+        existing = insert_once(session, moment)
+        if existing is not None:
+            get_observation(session, actor, existing.observation_id)
+            fields = ("observation_id", "code", "offset_ms", "phase", "zone", "target", "note")
+            if all(str(getattr(existing, f)) == str(getattr(moment, f)) for f in fields):
+                return existing, False
+            raise Conflict(_("Er bestaat al een moment met dit id, met andere inhoud."))
+        changelog.observation_changed(session, obs, "moment", moment.id)
+        return moment, True
 
 
 def delete_moment(
@@ -264,20 +226,20 @@ def delete_moment(
     actor: Actor,
     observation_id: uuid.UUID,
     moment_id: uuid.UUID,
-    commit: bool = True,
 ) -> bool:
     """Tombstone a moment; returns False when it was already deleted."""
-    obs = get_observation(session, actor, observation_id)
-    authorize(actor, Action.edit_observation, obs)
-    moment = session.get(Moment, moment_id)
-    if moment is None or moment.observation_id != obs.id:
-        raise NotFound(_("Dit moment bestaat niet."))
-    if moment.deleted_at is not None:
-        return False
-    moment.deleted_at = utcnow()
-    session.add(moment)
-    _changed(session, obs, "moment", moment.id, commit)
-    return True
+    with transaction(session):
+        obs = get_observation(session, actor, observation_id)
+        authorize(actor, Action.edit_observation, obs)
+        moment = session.get(Moment, moment_id)
+        if moment is None or moment.observation_id != obs.id:
+            raise NotFound(_("Dit moment bestaat niet."))
+        if moment.deleted_at is not None:
+            return False
+        moment.deleted_at = utcnow()
+        session.add(moment)
+        changelog.observation_changed(session, obs, "moment", moment.id)
+        return True
 
 
 def moments_of(session: Session, observation_id: uuid.UUID) -> list[Moment]:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from app import auth, schools
-from app.db import new_session
+from app.db import new_session, transaction
 from app.errors import Forbidden, Invalid, NotFound
 from app.i18n import _
 from app.models import Invitation, Membership, Person, Role, School, Team, TeamMember, utcnow
@@ -73,6 +73,18 @@ def people_of(
         .order_by(col(Person.name))
     )
     return [(p, m) for p, m in rows if role is None or m.has(role)]
+
+
+def schools_with_roles(session: Session, person_id: uuid.UUID) -> list[tuple[Membership, School]]:
+    """The schools where a person is active, by name, with their membership there."""
+    return list(
+        session.exec(
+            select(Membership, School)
+            .join(School)
+            .where(Membership.person_id == person_id, col(Membership.active))
+            .order_by(col(School.name))
+        ).all()
+    )
 
 
 def membership_or_none(
@@ -152,7 +164,6 @@ def invite(
     name: str,
     roles: Iterable[Role],
     by: uuid.UUID | None = None,
-    commit: bool = True,
 ) -> Invited:
     """Invite a person to a school with roles.
 
@@ -161,35 +172,32 @@ def invite(
     a membership nor a password link by this school: it gets a link that asks the person to
     log in and accept. A school grants membership of itself only, and a password is set
     only by the person, through the school that made the account."""
-    email, name = check_email(email), check_name(name)
-    chosen = list(dict.fromkeys(roles))
-    person = session.exec(select(Person).where(Person.email == email)).first()
-    if person is None:
-        person = Person(email=email, name=name)
-        session.add(person)
-        session.flush()
-    existing = membership_or_none(session, school_id, person.id)
-    elsewhere = session.exec(
-        select(Membership.id).where(
-            Membership.person_id == person.id, Membership.school_id != school_id
-        )
-    ).first()
-    if existing is None and (person.password_hash is not None or elsewhere is not None):
-        probe = Membership(school_id=school_id, person_id=person.id)
-        apply_roles(probe, chosen)  # refuses an empty choice before anything is stored
-        join_link = _new_invitation(session, school_id, person.id, by, name=name, roles=chosen)
-        if commit:
-            session.commit()
-        return Invited(person_id=person.id, name=name, email=email, link=join_link, joins=True)
-    m = existing or Membership(school_id=school_id, person_id=person.id)
-    apply_roles(m, chosen)
-    session.add(m)
-    link = None
-    if person.password_hash is None:
-        link = _new_invitation(session, school_id, person.id, by)
-    if commit:
-        session.commit()
-    return Invited(person_id=person.id, name=person.name, email=email, link=link)
+    with transaction(session):
+        email, name = check_email(email), check_name(name)
+        chosen = list(dict.fromkeys(roles))
+        person = session.exec(select(Person).where(Person.email == email)).first()
+        if person is None:
+            person = Person(email=email, name=name)
+            session.add(person)
+            session.flush()
+        existing = membership_or_none(session, school_id, person.id)
+        elsewhere = session.exec(
+            select(Membership.id).where(
+                Membership.person_id == person.id, Membership.school_id != school_id
+            )
+        ).first()
+        if existing is None and (person.password_hash is not None or elsewhere is not None):
+            probe = Membership(school_id=school_id, person_id=person.id)
+            apply_roles(probe, chosen)  # refuses an empty choice before anything is stored
+            join_link = _new_invitation(session, school_id, person.id, by, name=name, roles=chosen)
+            return Invited(person_id=person.id, name=name, email=email, link=join_link, joins=True)
+        m = existing or Membership(school_id=school_id, person_id=person.id)
+        apply_roles(m, chosen)
+        session.add(m)
+        link = None
+        if person.password_hash is None:
+            link = _new_invitation(session, school_id, person.id, by)
+        return Invited(person_id=person.id, name=person.name, email=email, link=link)
 
 
 def find_invitation(session: Session, token: str) -> tuple[Invitation, Person]:
@@ -222,31 +230,31 @@ def sets_password(session: Session, inv: Invitation, person: Person) -> bool:
 def join_school(session: Session, *, token: str, actor: auth.Actor) -> School:
     """The logged-in person accepts an invitation to join a school. Only the person the
     invitation is for can accept it, and only with the link: the school's own grant."""
-    inv, person = find_invitation(session, token)
-    if person.id != actor.person.id:
-        raise Forbidden(
-            _(
-                "Deze uitnodiging is voor een ander account. Log uit en log in als "
-                "{email} om haar te accepteren.",
-                email=person.email,
+    with transaction(session):
+        inv, person = find_invitation(session, token)
+        if person.id != actor.person.id:
+            raise Forbidden(
+                _(
+                    "Deze uitnodiging is voor een ander account. Log uit en log in als "
+                    "{email} om haar te accepteren.",
+                    email=person.email,
+                )
             )
-        )
-    if sets_password(session, inv, person):
-        raise Invalid(_("Kies eerst een wachtwoord met deze uitnodiging."))
-    school = session.get(School, inv.school_id)
-    if school is None:
-        raise NotFound(_("Deze uitnodiging is niet meer geldig."))
-    m = membership_or_none(session, school.id, person.id)
-    if m is None:
-        m = Membership(school_id=school.id, person_id=person.id)
-        apply_roles(m, invitation_roles(inv) or [Role.teacher])
-    m.active = True
-    person.active = True
-    inv.used_at = utcnow()
-    actor.auth.school_id = school.id
-    session.add_all([m, person, inv, actor.auth])
-    session.commit()
-    return school
+        if sets_password(session, inv, person):
+            raise Invalid(_("Kies eerst een wachtwoord met deze uitnodiging."))
+        school = session.get(School, inv.school_id)
+        if school is None:
+            raise NotFound(_("Deze uitnodiging is niet meer geldig."))
+        m = membership_or_none(session, school.id, person.id)
+        if m is None:
+            m = Membership(school_id=school.id, person_id=person.id)
+            apply_roles(m, invitation_roles(inv) or [Role.teacher])
+        m.active = True
+        person.active = True
+        inv.used_at = utcnow()
+        actor.auth.school_id = school.id
+        session.add_all([m, person, inv, actor.auth])
+        return school
 
 
 def invitation_roles(inv: Invitation) -> list[Role]:
@@ -257,10 +265,10 @@ def invitation_roles(inv: Invitation) -> list[Role]:
 def set_roles(
     session: Session, *, school_id: uuid.UUID, person_id: uuid.UUID, roles: Iterable[Role]
 ) -> None:
-    m = membership(session, school_id, person_id)
-    apply_roles(m, roles)
-    session.add(m)
-    session.commit()
+    with transaction(session):
+        m = membership(session, school_id, person_id)
+        apply_roles(m, roles)
+        session.add(m)
 
 
 def set_active(
@@ -269,23 +277,24 @@ def set_active(
     """Switch a person off (or on again) in one school. Switching off ends their sessions in
     this school at once; the account stays usable for their other schools, and is switched off
     as a whole (ending every session) only when no school has them active any more."""
-    m = membership(session, school_id, person_id)
-    if person_id == by and not active:
-        raise Invalid(_("Je kunt je eigen account niet uitzetten."))
-    m.active = active
-    session.add(m)
-    session.flush()
-    person = session.get(Person, person_id)
-    assert person is not None
-    person.active = any(
-        x.active for x in session.exec(select(Membership).where(Membership.person_id == person_id))
-    )
-    session.add(person)
-    if not active and person.active:
-        auth.end_school_sessions(session, person_id, school_id)
-    elif not active:
-        auth.end_all_sessions(session, person_id)
-    session.commit()
+    with transaction(session):
+        m = membership(session, school_id, person_id)
+        if person_id == by and not active:
+            raise Invalid(_("Je kunt je eigen account niet uitzetten."))
+        m.active = active
+        session.add(m)
+        session.flush()
+        person = session.get(Person, person_id)
+        assert person is not None
+        person.active = any(
+            x.active
+            for x in session.exec(select(Membership).where(Membership.person_id == person_id))
+        )
+        session.add(person)
+        if not active and person.active:
+            auth.end_school_sessions(session, person_id, school_id)
+        elif not active:
+            auth.end_all_sessions(session, person_id)
 
 
 def teams_of(session: Session, school_id: uuid.UUID, person_id: uuid.UUID) -> list[Team]:
@@ -332,105 +341,105 @@ def import_people(
 ) -> ImportReport:
     """Import people from CSV (columns email, naam, rollen, teams; rollen and teams separated
     by ``;`` or ``|``). Every row is checked first; with any bad row nothing is imported."""
-    report = ImportReport()
-    try:
-        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    rows = list(reader)
-    if not rows:
-        report.errors.append(_("Het bestand is leeg."))
-        return report
-    header = [HEADER_WORDS.get(h.strip().lower(), h.strip().lower()) for h in rows[0]]
-    missing = [h for h in ("email", "naam", "rollen") if h not in header]
-    if missing:
-        report.errors.append(
-            _(
-                "Regel 1: kolom(men) ontbreken: {cols}. Verwacht: email, naam, rollen, teams.",
-                cols=", ".join(missing),
-            )
-        )
-        return report
-    team_names = {t.name.lower(): t for t in schools.teams(session, school_id)}
-    parsed: list[tuple[int, str, str, list[Role], list[Team]]] = []
-    seen: dict[str, int] = {}
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) > len(header):
-            report.errors.append(_("Regel {line}: meer kolommen dan de kop.", line=line))
-            continue
-        cells = [c.strip() for c in row] + [""] * (len(header) - len(row))
-        values = dict(zip(header, cells, strict=False))
+    with transaction(session):
+        report = ImportReport()
         try:
-            email = check_email(values["email"])
-            name = check_name(values["naam"])
-        except Invalid as e:
-            report.errors.append(_("Regel {line}: {msg}", line=line, msg=e.message))
-            continue
-        if email in seen:
+            dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.reader(io.StringIO(text), dialect)
+        rows = list(reader)
+        if not rows:
+            report.errors.append(_("Het bestand is leeg."))
+            return report
+        header = [HEADER_WORDS.get(h.strip().lower(), h.strip().lower()) for h in rows[0]]
+        missing = [h for h in ("email", "naam", "rollen") if h not in header]
+        if missing:
             report.errors.append(
                 _(
-                    "Regel {line}: {email} staat ook op regel {other}.",
-                    line=line,
-                    email=email,
-                    other=seen[email],
+                    "Regel 1: kolom(men) ontbreken: {cols}. Verwacht: email, naam, rollen, teams.",
+                    cols=", ".join(missing),
                 )
             )
-            continue
-        seen[email] = line
-        roles, bad = [], []
-        for word in re.split(r"[;|,/]", values.get("rollen", "")):
-            word = word.strip().lower()
-            if not word:
+            return report
+        team_names = {t.name.lower(): t for t in schools.teams(session, school_id)}
+        parsed: list[tuple[int, str, str, list[Role], list[Team]]] = []
+        seen: dict[str, int] = {}
+        for line, row in enumerate(rows[1:], start=2):
+            if not any(cell.strip() for cell in row):
                 continue
-            if word in ROLE_WORDS:
-                roles.append(ROLE_WORDS[word])
-            else:
-                bad.append(word)
-        if bad or not roles:
-            report.errors.append(
-                _(
-                    "Regel {line}: onbekende of ontbrekende rol ({bad}); kies uit "
-                    "coach, docent, ontwikkelgroep, schoolleider.",
-                    line=line,
-                    bad=", ".join(bad) or _("leeg"),
-                )
-            )
-            continue
-        row_teams, unknown = [], []
-        for t in re.split(r"[;|]", values.get("teams", "")):
-            t = t.strip()
-            if not t:
+            if len(row) > len(header):
+                report.errors.append(_("Regel {line}: meer kolommen dan de kop.", line=line))
                 continue
-            if t.lower() in team_names:
-                row_teams.append(team_names[t.lower()])
-            else:
-                unknown.append(t)
-        if unknown:
-            report.errors.append(
-                _(
-                    "Regel {line}: onbekend team ‘{team}’. Maak het team eerst aan.",
-                    line=line,
-                    team=", ".join(unknown),
+            cells = [c.strip() for c in row] + [""] * (len(header) - len(row))
+            values = dict(zip(header, cells, strict=False))
+            try:
+                email = check_email(values["email"])
+                name = check_name(values["naam"])
+            except Invalid as e:
+                report.errors.append(_("Regel {line}: {msg}", line=line, msg=e.message))
+                continue
+            if email in seen:
+                report.errors.append(
+                    _(
+                        "Regel {line}: {email} staat ook op regel {other}.",
+                        line=line,
+                        email=email,
+                        other=seen[email],
+                    )
                 )
+                continue
+            seen[email] = line
+            roles, bad = [], []
+            for word in re.split(r"[;|,/]", values.get("rollen", "")):
+                word = word.strip().lower()
+                if not word:
+                    continue
+                if word in ROLE_WORDS:
+                    roles.append(ROLE_WORDS[word])
+                else:
+                    bad.append(word)
+            if bad or not roles:
+                report.errors.append(
+                    _(
+                        "Regel {line}: onbekende of ontbrekende rol ({bad}); kies uit "
+                        "coach, docent, ontwikkelgroep, schoolleider.",
+                        line=line,
+                        bad=", ".join(bad) or _("leeg"),
+                    )
+                )
+                continue
+            row_teams, unknown = [], []
+            for t in re.split(r"[;|]", values.get("teams", "")):
+                t = t.strip()
+                if not t:
+                    continue
+                if t.lower() in team_names:
+                    row_teams.append(team_names[t.lower()])
+                else:
+                    unknown.append(t)
+            if unknown:
+                report.errors.append(
+                    _(
+                        "Regel {line}: onbekend team ‘{team}’. Maak het team eerst aan.",
+                        line=line,
+                        team=", ".join(unknown),
+                    )
+                )
+                continue
+            parsed.append((line, email, name, roles, row_teams))
+        if report.errors:
+            return report
+        for i, (_line, email, name, roles, row_teams) in enumerate(parsed, start=1):
+            invited = invite(
+                session, school_id=school_id, email=email, name=name, roles=roles, by=by
             )
-            continue
-        parsed.append((line, email, name, roles, row_teams))
-    if report.errors:
+            for team in row_teams:
+                schools.add_team_member(session, team.id, invited.person_id)
+            report.invited.append(invited)
+            if progress:
+                progress(i, len(parsed))
         return report
-    for i, (_line, email, name, roles, row_teams) in enumerate(parsed, start=1):
-        invited = invite(
-            session, school_id=school_id, email=email, name=name, roles=roles, by=by, commit=False
-        )
-        for team in row_teams:
-            schools.add_team_member(session, team.id, invited.person_id)
-        report.invited.append(invited)
-        if progress:
-            progress(i, len(parsed))
-    session.commit()
-    return report
 
 
 # --- for the admin pages and the invitation page -------------------------------------------------
@@ -504,25 +513,31 @@ def reinvite_pending(
 ) -> str:
     """A new link for someone who has not yet set a password. Someone with an account is not
     re-invited: their account may belong to other schools too, and a link would reset it."""
-    membership(session, school_id, person_id)
-    person = session.get(Person, person_id)
-    assert person is not None
-    if person.password_hash is not None:
-        raise Invalid(
-            _(
-                "{name} heeft de uitnodiging al geaccepteerd en kan gewoon inloggen.",
-                name=person.name,
+    with transaction(session):
+        membership(session, school_id, person_id)
+        person = session.get(Person, person_id)
+        assert person is not None
+        if person.password_hash is not None:
+            raise Invalid(
+                _(
+                    "{name} heeft de uitnodiging al geaccepteerd en kan gewoon inloggen.",
+                    name=person.name,
+                )
             )
-        )
-    if not person.active:
-        raise Invalid(_("Zet het account van {name} eerst weer aan.", name=person.name))
-    link = _new_invitation(session, school_id, person_id, by)
-    session.commit()
-    return link
+        if not person.active:
+            raise Invalid(_("Zet het account van {name} eerst weer aan.", name=person.name))
+        link = _new_invitation(session, school_id, person_id, by)
+        return link
 
 
 def join_by_invitation(
-    session: Session, *, token: str, password: str, repeated: str, user_agent: str = ""
+    session: Session,
+    *,
+    token: str,
+    password: str,
+    repeated: str,
+    user_agent: str = "",
+    replaces: str | None = None,
 ) -> tuple[Person, str]:
     """Accept an invitation: set the password and open a session in the inviting school.
     Returns the person and the new session's cookie token. The invitation is checked and the
@@ -541,16 +556,21 @@ def join_by_invitation(
         raise Invalid(_("De twee wachtwoorden zijn niet gelijk. Typ ze nog eens."))
     auth.check_password_rules(password, context)
     hashed = auth.hash_password(password)
-    inv, person = find_invitation(session, token)
-    if not sets_password(session, inv, person):
-        raise NotFound(
-            _("Deze uitnodiging is verlopen of al gebruikt. Vraag de schoolleiding om een nieuwe.")
-        )
-    person.password_hash = hashed
-    inv.used_at = utcnow()
-    session.add_all([inv, person])
-    auth.end_all_sessions(session, person.id)
-    row, cookie = auth.open_session(session, person, user_agent=user_agent)
-    row.school_id = inv.school_id
-    session.commit()
-    return person, cookie
+    with transaction(session):
+        inv, person = find_invitation(session, token)
+        if not sets_password(session, inv, person):
+            raise NotFound(
+                _(
+                    "Deze uitnodiging is verlopen of al gebruikt. "
+                    "Vraag de schoolleiding om een nieuwe."
+                )
+            )
+        person.password_hash = hashed
+        inv.used_at = utcnow()
+        session.add_all([inv, person])
+        auth.end_all_sessions(session, person.id)
+        row, cookie = auth.open_session(session, person, user_agent=user_agent)
+        row.school_id = inv.school_id
+        if replaces:  # the session this browser held before, whoever's it was
+            auth.end_session(session, replaces)
+        return person, cookie

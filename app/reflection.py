@@ -16,9 +16,10 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app import observations
+from app import changelog
 from app.access import Action, authorize, get_observation
 from app.auth import Actor
+from app.db import insert_once, transaction
 from app.errors import Conflict
 from app.i18n import _
 from app.models import Reflection, ReflectionPublic, utcnow
@@ -54,53 +55,53 @@ def save(
     texts: dict[str, str],
     version: int | None,
     reflection_id: uuid.UUID | None = None,
-    commit: bool = True,
 ) -> tuple[Reflection, Literal["applied", "duplicate"]]:
     """Write the reflection. ``version`` is the version the writer edited (None for a first
     reflection); ``reflection_id`` is the tablet's id, when it comes from one."""
-    obs = get_observation(session, actor, observation_id)
-    authorize(actor, Action.reflect, obs)
-    texts = {k: texts.get(k, "").strip() for k in FIELDS}
-    existing = of(session, obs.id)
-    if existing is None:
-        row = Reflection(
-            id=reflection_id or uuid.uuid4(),
-            observation_id=obs.id,
-            author_id=actor.person.id,
-            dominant_mechanism=texts["dominant_mechanism"],
-            zones=texts["zones"],
-            next_step=texts["next_step"],
+    with transaction(session):
+        obs = get_observation(session, actor, observation_id)
+        authorize(actor, Action.reflect, obs)
+        texts = {k: texts.get(k, "").strip() for k in FIELDS}
+        existing = of(session, obs.id)
+        if existing is None:
+            row = Reflection(
+                id=reflection_id or uuid.uuid4(),
+                observation_id=obs.id,
+                author_id=actor.person.id,
+                dominant_mechanism=texts["dominant_mechanism"],
+                zones=texts["zones"],
+                next_step=texts["next_step"],
+            )
+            try:
+                taken = insert_once(session, row)
+            except IntegrityError:  # another first reflection on this lesson landed just before
+                raise _stale(session, obs.id) from None
+            if taken is not None:
+                get_observation(session, actor, taken.observation_id)
+                raise Conflict(_("Deze reflectie bestaat al bij een andere observatie."))
+            changelog.observation_changed(session, obs, "reflection", row.id)
+            return row, "applied"
+        if reflection_id is not None and existing.id != reflection_id:
+            raise Conflict(_("Er is al een reflectie bij deze les; open die en vul haar aan."))
+        same = all(getattr(existing, k) == v for k, v in texts.items())
+        if version != existing.version:
+            if same:  # the same words, sent again after they landed
+                return existing, "duplicate"
+            raise _stale(session, obs.id)
+        if same:
+            return existing, "applied"
+        # Compare and set in one statement: two writers who both read this version cannot both win.
+        done = session.exec(
+            update(Reflection)
+            .where(col(Reflection.id) == existing.id, col(Reflection.version) == existing.version)
+            .values(**texts, version=existing.version + 1, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
         )
-        try:
-            taken = observations._insert_once(session, row)
-        except IntegrityError:  # another first reflection on this lesson landed just before
-            raise _stale(session, obs.id) from None
-        if taken is not None:
-            get_observation(session, actor, taken.observation_id)
-            raise Conflict(_("Deze reflectie bestaat al bij een andere observatie."))
-        observations._changed(session, obs, "reflection", row.id, commit)
-        return row, "applied"
-    if reflection_id is not None and existing.id != reflection_id:
-        raise Conflict(_("Er is al een reflectie bij deze les; open die en vul haar aan."))
-    same = all(getattr(existing, k) == v for k, v in texts.items())
-    if version != existing.version:
-        if same:  # the same words, sent again after they landed
-            return existing, "duplicate"
-        raise _stale(session, obs.id)
-    if same:
+        if done.rowcount != 1:
+            raise _stale(session, obs.id)
+        session.refresh(existing)
+        changelog.observation_changed(session, obs, "reflection", existing.id)
         return existing, "applied"
-    # Compare and set in one statement: two writers who both read this version cannot both win.
-    done = session.exec(
-        update(Reflection)
-        .where(col(Reflection.id) == existing.id, col(Reflection.version) == existing.version)
-        .values(**texts, version=existing.version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:
-        raise _stale(session, obs.id)
-    session.refresh(existing)
-    observations._changed(session, obs, "reflection", existing.id, commit)
-    return existing, "applied"
 
 
 def _stale(session: Session, observation_id: uuid.UUID) -> Stale:

@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from app import codebook
+from app.db import transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import _
-from app.models import Observation, School, Semester, Team, TeamMember, TeamMemberPast
+from app.models import Membership, Observation, School, Semester, Team, TeamMember, TeamMemberPast
 from app.settings import get_settings
 
 # A school's semesters lie in years a school can have; a year 1 or 9999 would overflow the
@@ -48,21 +49,24 @@ def slugify(name: str) -> str:
 def create_school(
     session: Session, *, name: str, slug: str | None = None, today: date | None = None
 ) -> School:
-    name = " ".join(name.split())
-    if not name:
-        raise Invalid(_("Geef de school een naam."))
-    slug = slugify(slug or name)
-    if session.exec(select(School).where(School.slug == slug)).first():
-        raise Conflict(_("Er bestaat al een school met de korte naam ‘{slug}’.", slug=slug))
-    school = School(name=name[:120], slug=slug)
-    session.add(school)
-    session.flush()
-    codebook.seed_school(session, school.id)
-    year = school_year_start(today or date.today())
-    for start in (year, year + 1):
-        for label, starts, ends in default_semesters(start):
-            session.add(Semester(school_id=school.id, name=label, starts_on=starts, ends_on=ends))
-    return school
+    with transaction(session):
+        name = " ".join(name.split())
+        if not name:
+            raise Invalid(_("Geef de school een naam."))
+        slug = slugify(slug or name)
+        if session.exec(select(School).where(School.slug == slug)).first():
+            raise Conflict(_("Er bestaat al een school met de korte naam ‘{slug}’.", slug=slug))
+        school = School(name=name[:120], slug=slug)
+        session.add(school)
+        session.flush()
+        codebook.seed_school(session, school.id)
+        year = school_year_start(today or date.today())
+        for start in (year, year + 1):
+            for label, starts, ends in default_semesters(start):
+                session.add(
+                    Semester(school_id=school.id, name=label, starts_on=starts, ends_on=ends)
+                )
+        return school
 
 
 def semesters(session: Session, school_id: uuid.UUID) -> list[Semester]:
@@ -118,11 +122,11 @@ def _check_semester(
 def add_semester(
     session: Session, *, school_id: uuid.UUID, name: str, starts_on: date, ends_on: date
 ) -> Semester:
-    name = _check_semester(session, school_id, name, starts_on, ends_on)
-    semester = Semester(school_id=school_id, name=name, starts_on=starts_on, ends_on=ends_on)
-    session.add(semester)
-    session.commit()
-    return semester
+    with transaction(session):
+        name = _check_semester(session, school_id, name, starts_on, ends_on)
+        semester = Semester(school_id=school_id, name=name, starts_on=starts_on, ends_on=ends_on)
+        session.add(semester)
+        return semester
 
 
 def update_semester(
@@ -134,35 +138,35 @@ def update_semester(
     starts_on: date,
     ends_on: date,
 ) -> Semester:
-    semester = session.get(Semester, semester_id)
-    if semester is None or semester.school_id != school_id:
-        raise NotFound(_("Dit semester bestaat niet."))
-    semester.name = _check_semester(
-        session, school_id, name, starts_on, ends_on, ignore=semester.id
-    )
-    if _team_changes_between(session, school_id, semester.starts_on, starts_on):
-        raise Invalid(
-            _(
-                "Deze begindatum kan niet: tussen de oude en de nieuwe begindatum is een team "
-                "veranderd. De teamfiguren van een semester tellen de teams zoals ze op de "
-                "eerste dag waren, en die mogen achteraf niet verschuiven."
-            )
+    with transaction(session):
+        semester = session.get(Semester, semester_id)
+        if semester is None or semester.school_id != school_id:
+            raise NotFound(_("Dit semester bestaat niet."))
+        semester.name = _check_semester(
+            session, school_id, name, starts_on, ends_on, ignore=semester.id
         )
-    moved = _lessons_between(session, school_id, semester, starts_on, ends_on)
-    if moved:
-        raise Invalid(
-            _(
-                "Deze datums kunnen niet: tussen de oude en de nieuwe datum liggen al "
-                "{n} geobserveerde lessen. Een semester verschuift alleen over dagen zonder "
-                "lessen, zodat de figuren van voor en na de wijziging samen nooit één les "
-                "of één docent laten zien.",
-                n=moved,
+        if _team_changes_between(session, school_id, semester.starts_on, starts_on):
+            raise Invalid(
+                _(
+                    "Deze begindatum kan niet: tussen de oude en de nieuwe begindatum is een team "
+                    "veranderd. De teamfiguren van een semester tellen de teams zoals ze op de "
+                    "eerste dag waren, en die mogen achteraf niet verschuiven."
+                )
             )
-        )
-    semester.starts_on, semester.ends_on = starts_on, ends_on
-    session.add(semester)
-    session.commit()
-    return semester
+        moved = _lessons_between(session, school_id, semester, starts_on, ends_on)
+        if moved:
+            raise Invalid(
+                _(
+                    "Deze datums kunnen niet: tussen de oude en de nieuwe datum liggen al "
+                    "{n} geobserveerde lessen. Een semester verschuift alleen over dagen zonder "
+                    "lessen, zodat de figuren van voor en na de wijziging samen nooit één les "
+                    "of één docent laten zien.",
+                    n=moved,
+                )
+            )
+        semester.starts_on, semester.ends_on = starts_on, ends_on
+        session.add(semester)
+        return semester
 
 
 def _day_start(day: date) -> datetime:
@@ -199,20 +203,20 @@ def _lessons_between(
 
 
 def delete_semester(session: Session, *, school_id: uuid.UUID, semester_id: uuid.UUID) -> None:
-    semester = session.get(Semester, semester_id)
-    if semester is None or semester.school_id != school_id:
-        raise NotFound(_("Dit semester bestaat niet."))
-    held = _lessons_in(session, school_id, semester.starts_on, semester.ends_on)
-    if held:
-        raise Invalid(
-            _(
-                "Dit semester heeft al {n} geobserveerde lessen en blijft daarom bestaan. "
-                "Je kunt de naam wel aanpassen.",
-                n=held,
+    with transaction(session):
+        semester = session.get(Semester, semester_id)
+        if semester is None or semester.school_id != school_id:
+            raise NotFound(_("Dit semester bestaat niet."))
+        held = _lessons_in(session, school_id, semester.starts_on, semester.ends_on)
+        if held:
+            raise Invalid(
+                _(
+                    "Dit semester heeft al {n} geobserveerde lessen en blijft daarom bestaan. "
+                    "Je kunt de naam wel aanpassen.",
+                    n=held,
+                )
             )
-        )
-    session.delete(semester)
-    session.commit()
+        session.delete(semester)
 
 
 # --- teams -------------------------------------------------------------------------------------
@@ -232,34 +236,36 @@ def get_team(session: Session, school_id: uuid.UUID, team_id: uuid.UUID) -> Team
 
 
 def add_team(session: Session, *, school_id: uuid.UUID, name: str) -> Team:
-    name = " ".join(name.split())
-    if not name or len(name) > 80:
-        raise Invalid(_("Geef het team een naam van hoogstens 80 tekens."))
-    if session.exec(select(Team).where(Team.school_id == school_id, Team.name == name)).first():
-        raise Conflict(_("Er is al een team ‘{name}’.", name=name))
-    team = Team(school_id=school_id, name=name)
-    session.add(team)
-    session.commit()
-    return team
+    with transaction(session):
+        name = " ".join(name.split())
+        if not name or len(name) > 80:
+            raise Invalid(_("Geef het team een naam van hoogstens 80 tekens."))
+        if session.exec(select(Team).where(Team.school_id == school_id, Team.name == name)).first():
+            raise Conflict(_("Er is al een team ‘{name}’.", name=name))
+        team = Team(school_id=school_id, name=name)
+        session.add(team)
+        return team
 
 
 def rename_team(session: Session, *, school_id: uuid.UUID, team_id: uuid.UUID, name: str) -> Team:
-    team = get_team(session, school_id, team_id)
-    name = " ".join(name.split())
-    if not name or len(name) > 80:
-        raise Invalid(_("Geef het team een naam van hoogstens 80 tekens."))
-    clash = session.exec(select(Team).where(Team.school_id == school_id, Team.name == name)).first()
-    if clash and clash.id != team.id:
-        raise Conflict(_("Er is al een team ‘{name}’.", name=name))
-    team.name = name
-    session.add(team)
-    session.commit()
-    return team
+    with transaction(session):
+        team = get_team(session, school_id, team_id)
+        name = " ".join(name.split())
+        if not name or len(name) > 80:
+            raise Invalid(_("Geef het team een naam van hoogstens 80 tekens."))
+        clash = session.exec(
+            select(Team).where(Team.school_id == school_id, Team.name == name)
+        ).first()
+        if clash and clash.id != team.id:
+            raise Conflict(_("Er is al een team ‘{name}’.", name=name))
+        team.name = name
+        session.add(team)
+        return team
 
 
 def delete_team(session: Session, *, school_id: uuid.UUID, team_id: uuid.UUID) -> None:
-    session.delete(get_team(session, school_id, team_id))
-    session.commit()
+    with transaction(session):
+        session.delete(get_team(session, school_id, team_id))
 
 
 def team_member_ids(session: Session, team_id: uuid.UUID) -> set[uuid.UUID]:
@@ -349,19 +355,19 @@ def _team_changes_between(session: Session, school_id: uuid.UUID, a: date, b: da
 def set_team_members(
     session: Session, *, school_id: uuid.UUID, team_id: uuid.UUID, person_ids: set[uuid.UUID]
 ) -> None:
-    from app import people
-
-    get_team(session, school_id, team_id)
-    members = {m.person_id for m in people.memberships(session, school_id)}
-    unknown = person_ids - members
-    if unknown:
-        raise Invalid(_("Alleen mensen van deze school kunnen in een team."))
-    current = team_member_ids(session, team_id)
-    for pid in current - person_ids:
-        remove_team_member(session, team_id, pid)
-    for pid in person_ids - current:
-        add_team_member(session, team_id, pid)
-    session.commit()
+    with transaction(session):
+        get_team(session, school_id, team_id)
+        members = set(
+            session.exec(select(Membership.person_id).where(Membership.school_id == school_id))
+        )
+        unknown = person_ids - members
+        if unknown:
+            raise Invalid(_("Alleen mensen van deze school kunnen in een team."))
+        current = team_member_ids(session, team_id)
+        for pid in current - person_ids:
+            remove_team_member(session, team_id, pid)
+        for pid in person_ids - current:
+            add_team_member(session, team_id, pid)
 
 
 # --- the school's own settings -------------------------------------------------------------------
@@ -375,8 +381,6 @@ PHASE_MAX_LENGTH = 40
 
 def schools_of(session: Session, person_id: uuid.UUID) -> list[School]:
     """The schools a person belongs to, by name (for the school switcher)."""
-    from app.models import Membership
-
     return list(
         session.exec(
             select(School)
@@ -424,30 +428,30 @@ def update_settings(
 
     New phases apply to new observations; an observation keeps the phases it was recorded with.
     """
-    school = session.get(School, school_id)
-    if school is None:
-        raise NotFound(_("Deze school bestaat niet."))
-    name = " ".join(name.split())
-    if not name:
-        raise Invalid(_("Geef de school een naam."))
-    if len(name) > 120:
-        raise Invalid(_("De naam van de school is te lang (maximaal 120 tekens)."))
-    if not AGGREGATE_MINIMUM_FLOOR <= aggregate_minimum <= AGGREGATE_MINIMUM_CEILING:
-        raise Invalid(
-            _(
-                "Het minimum aantal docenten per cel ligt tussen {low} en {high}.",
-                low=AGGREGATE_MINIMUM_FLOOR,
-                high=AGGREGATE_MINIMUM_CEILING,
+    with transaction(session):
+        school = session.get(School, school_id)
+        if school is None:
+            raise NotFound(_("Deze school bestaat niet."))
+        name = " ".join(name.split())
+        if not name:
+            raise Invalid(_("Geef de school een naam."))
+        if len(name) > 120:
+            raise Invalid(_("De naam van de school is te lang (maximaal 120 tekens)."))
+        if not AGGREGATE_MINIMUM_FLOOR <= aggregate_minimum <= AGGREGATE_MINIMUM_CEILING:
+            raise Invalid(
+                _(
+                    "Het minimum aantal docenten per cel ligt tussen {low} en {high}.",
+                    low=AGGREGATE_MINIMUM_FLOOR,
+                    high=AGGREGATE_MINIMUM_CEILING,
+                )
             )
-        )
-    if not 1 <= retention_years <= RETENTION_YEARS_MAX:
-        raise Invalid(
-            _("De bewaartermijn ligt tussen 1 en {n} schooljaren.", n=RETENTION_YEARS_MAX)
-        )
-    school.name = name
-    school.aggregate_minimum = aggregate_minimum
-    school.retention_years = retention_years
-    school.phases = clean_phases(phases)
-    session.add(school)
-    session.commit()
-    return school
+        if not 1 <= retention_years <= RETENTION_YEARS_MAX:
+            raise Invalid(
+                _("De bewaartermijn ligt tussen 1 en {n} schooljaren.", n=RETENTION_YEARS_MAX)
+            )
+        school.name = name
+        school.aggregate_minimum = aggregate_minimum
+        school.retention_years = retention_years
+        school.phases = clean_phases(phases)
+        session.add(school)
+        return school

@@ -64,3 +64,9 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def over_https(scheme: str) -> bool:
+    """Whether the browser talks to the app over https: the request came in so, or the site's
+    public address is https (behind a proxy that ends TLS, the app itself sees plain http)."""
+    return scheme == "https" or get_settings().base_url.startswith("https")

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from app import changelog, people
 from app.access import Action, authorize, get_observation
 from app.auth import Actor
+from app.db import transaction
 from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.models import Observation, Person, Share, utcnow
@@ -35,16 +36,6 @@ def _own(session: Session, actor: Actor, observation_id: uuid.UUID) -> Observati
     return observation
 
 
-def _log(session: Session, observation: Observation) -> None:
-    changelog.record(
-        session,
-        school_id=observation.school_id,
-        entity="observation",
-        entity_id=observation.id,
-        observation_id=observation.id,
-    )
-
-
 def shares_of(session: Session, *, actor: Actor, observation_id: uuid.UUID) -> list[Shared]:
     observation = _own(session, actor, observation_id)
     rows = session.exec(
@@ -59,44 +50,46 @@ def shares_of(session: Session, *, actor: Actor, observation_id: uuid.UUID) -> l
 def share(
     session: Session, *, actor: Actor, observation_id: uuid.UUID, person_id: uuid.UUID
 ) -> Shared:
-    observation = _own(session, actor, observation_id)
-    if person_id == actor.person.id:
-        raise Invalid(_("Dit is een observatie van je eigen les; die zie je al."))
-    membership = people.membership_or_none(session, observation.school_id, person_id)
-    person = session.get(Person, person_id)
-    if membership is None or not membership.active or person is None or not person.active:
-        raise Invalid(_("Je kunt alleen delen met een collega van deze school."))
-    row = session.exec(
-        select(Share).where(Share.observation_id == observation.id, Share.person_id == person_id)
-    ).first()
-    if row is None:
-        row = Share(
-            observation_id=observation.id, person_id=person_id, created_by_id=actor.person.id
-        )
-    elif row.revoked_at is None:
+    with transaction(session):
+        observation = _own(session, actor, observation_id)
+        if person_id == actor.person.id:
+            raise Invalid(_("Dit is een observatie van je eigen les; die zie je al."))
+        membership = people.membership_or_none(session, observation.school_id, person_id)
+        person = session.get(Person, person_id)
+        if membership is None or not membership.active or person is None or not person.active:
+            raise Invalid(_("Je kunt alleen delen met een collega van deze school."))
+        row = session.exec(
+            select(Share).where(
+                Share.observation_id == observation.id, Share.person_id == person_id
+            )
+        ).first()
+        if row is None:
+            row = Share(
+                observation_id=observation.id, person_id=person_id, created_by_id=actor.person.id
+            )
+        elif row.revoked_at is None:
+            return Shared(person_id=person.id, name=person.name, since=row.created_at)
+        else:
+            row.revoked_at, row.created_at, row.created_by_id = None, utcnow(), actor.person.id
+        session.add(row)
+        changelog.observation_changed(session, observation, "observation", observation.id)
         return Shared(person_id=person.id, name=person.name, since=row.created_at)
-    else:
-        row.revoked_at, row.created_at, row.created_by_id = None, utcnow(), actor.person.id
-    session.add(row)
-    _log(session, observation)
-    session.commit()
-    return Shared(person_id=person.id, name=person.name, since=row.created_at)
 
 
 def revoke(
     session: Session, *, actor: Actor, observation_id: uuid.UUID, person_id: uuid.UUID
 ) -> None:
-    observation = _own(session, actor, observation_id)
-    row = session.exec(
-        select(Share).where(
-            Share.observation_id == observation.id,
-            Share.person_id == person_id,
-            col(Share.revoked_at).is_(None),
-        )
-    ).first()
-    if row is None:
-        raise NotFound(_("Deze observatie is niet met deze persoon gedeeld."))
-    row.revoked_at = utcnow()
-    session.add(row)
-    _log(session, observation)
-    session.commit()
+    with transaction(session):
+        observation = _own(session, actor, observation_id)
+        row = session.exec(
+            select(Share).where(
+                Share.observation_id == observation.id,
+                Share.person_id == person_id,
+                col(Share.revoked_at).is_(None),
+            )
+        ).first()
+        if row is None:
+            raise NotFound(_("Deze observatie is niet met deze persoon gedeeld."))
+        row.revoked_at = utcnow()
+        session.add(row)
+        changelog.observation_changed(session, observation, "observation", observation.id)

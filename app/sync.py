@@ -15,14 +15,20 @@ outcome counts as processed, so nothing blocks the queue behind it.
 pull: every change after the device's cursor that the person may see now, with the record's
 current state, tombstones included. A cursor ahead of the school's counter (a restored
 database) gets a full snapshot with ``reset``.
+
+What the tablet keeps is listed once, in :data:`ENTITIES`: each kind of record with its table,
+its tie to an observation, and its mutations. Push, pull and the snapshot read from there.
 """
+
+from __future__ import annotations
 
 import json
 import math
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,7 +38,15 @@ from sqlmodel import Session, col, select
 from app import changelog, observations, reflection
 from app.access import Action, authorize, get_observation, visible_observations
 from app.auth import Actor
-from app.errors import Conflict, DomainError, Forbidden, Invalid
+from app.db import transaction
+from app.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    UpgradeRequired,
+    describe_validation_error,
+)
 from app.i18n import _
 from app.models import (
     REFLECTION_MAX,
@@ -55,51 +69,6 @@ from app.models import (
 
 SCHEMA_VERSIONS = {1}
 MAX_BATCH = 500
-MutationType = Literal["observation.put", "moment.add", "moment.delete", "reflection.put"]
-
-
-class MutationIn(BaseModel):
-    seq: Integer = Field(ge=1, le=2**62)
-    type: MutationType
-    id: uuid.UUID
-    base_version: Integer | None = Field(default=None, ge=0)
-    data: dict[str, Any] = Field(default_factory=dict)
-
-
-class PushIn(BaseModel):
-    device_id: uuid.UUID
-    schema_version: Integer
-    mutations: list[MutationIn] = Field(max_length=MAX_BATCH)
-
-
-class MutationResult(BaseModel):
-    seq: int
-    status: Literal["applied", "duplicate", "conflict", "rejected"]
-    version: int | None = None
-    reason: str = ""
-
-
-class PushOut(BaseModel):
-    results: list[MutationResult]
-    expected_seq: int | None = Field(
-        default=None, description="Set when the batch stopped at a gap: the seq the server expects."
-    )
-
-
-class ChangeOut(BaseModel):
-    seq: int
-    entity: Literal["observation", "moment", "reflection"]
-    id: uuid.UUID
-    deleted: bool
-    data: dict[str, Any] | None
-
-
-class PullOut(BaseModel):
-    changes: list[ChangeOut]
-    cursor: int
-    has_more: bool
-    reset: bool = False
-    school_id: uuid.UUID
 
 
 # --- the data of each mutation type ---------------------------------------------------------------
@@ -149,8 +118,6 @@ def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        from app.main import describe_validation_error
-
         reasons = [describe_validation_error(dict(err)) for err in e.errors()[:3]]
         raise Invalid(" ".join(reasons)) from None
 
@@ -165,7 +132,6 @@ def _put_observation(session: Session, actor: Actor, m: MutationIn) -> int:
             session,
             actor=actor,
             data=ObservationCreate(id=m.id, **data.model_dump()),
-            commit=False,
         )
         return obs.version
     obs = get_observation(session, actor, m.id)
@@ -194,7 +160,6 @@ def _put_observation(session: Session, actor: Actor, m: MutationIn) -> int:
         actor=actor,
         observation_id=obs.id,
         data=ObservationUpdate(**fields, version=m.base_version),
-        commit=False,
     )
     return updated.version
 
@@ -208,7 +173,6 @@ def _add_moment(session: Session, actor: Actor, m: MutationIn) -> int:
             actor=actor,
             observation_id=data.observation_id,
             data=MomentCreate(id=m.id, **payload),
-            commit=False,
         )
     except Conflict as e:
         raise Outcome("conflict", e.message) from None
@@ -222,7 +186,7 @@ def _delete_moment(session: Session, actor: Actor, m: MutationIn) -> int:
     if moment is None or moment.school_id != (actor.school.id if actor.school else None):
         raise Invalid(_("Dit moment bestaat niet op de server."))
     deleted = observations.delete_moment(
-        session, actor=actor, observation_id=moment.observation_id, moment_id=m.id, commit=False
+        session, actor=actor, observation_id=moment.observation_id, moment_id=m.id
     )
     if not deleted:
         raise Outcome("duplicate", version=1)
@@ -239,7 +203,6 @@ def _put_reflection(session: Session, actor: Actor, m: MutationIn) -> int:
             texts=data.model_dump(include=set(reflection.FIELDS)),
             version=m.base_version,
             reflection_id=m.id,
-            commit=False,
         )
     except reflection.Stale as e:
         raise Outcome("conflict", e.message, e.extra["current_version"]) from None
@@ -250,12 +213,97 @@ def _put_reflection(session: Session, actor: Actor, m: MutationIn) -> int:
     return row.version
 
 
-APPLY: dict[str, Callable[[Session, Actor, MutationIn], int]] = {
-    "observation.put": _put_observation,
-    "moment.add": _add_moment,
-    "moment.delete": _delete_moment,
-    "reflection.put": _put_reflection,
+Apply = Callable[[Session, Actor, "MutationIn"], int]
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A kind of record the tablet keeps: the mutations it sends for it, the table its current
+    state is read from, and the column that ties a record to its observation (whoever may see
+    the observation may see the record). A new kind of record is one more entry in
+    :data:`ENTITIES`; push, pull and the snapshot all read from there."""
+
+    name: str
+    model: Any
+    observation_column: Any
+    mutations: dict[str, Apply]
+
+    def state(self, row: Any) -> dict[str, Any]:
+        data: dict[str, Any] = row.model_dump(mode="json")
+        data.pop("id", None)
+        return data
+
+
+ENTITIES: dict[str, Entity] = {
+    e.name: e
+    for e in (
+        Entity("observation", Observation, Observation.id, {"observation.put": _put_observation}),
+        Entity(
+            "moment",
+            Moment,
+            Moment.observation_id,
+            {"moment.add": _add_moment, "moment.delete": _delete_moment},
+        ),
+        Entity(
+            "reflection",
+            Reflection,
+            Reflection.observation_id,
+            {"reflection.put": _put_reflection},
+        ),
+    )
 }
+APPLY: dict[str, Apply] = {t: f for e in ENTITIES.values() for t, f in e.mutations.items()}
+
+if TYPE_CHECKING:
+    MutationType = str
+    EntityName = str
+else:  # the API's schema lists the choices, taken from the registry
+    MutationType = Literal[tuple(APPLY)]
+    EntityName = Literal[tuple(ENTITIES)]
+
+
+class MutationIn(BaseModel):
+    seq: Integer = Field(ge=1, le=2**62)
+    type: MutationType
+    id: uuid.UUID
+    base_version: Integer | None = Field(default=None, ge=0)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class PushIn(BaseModel):
+    device_id: uuid.UUID
+    schema_version: Integer
+    mutations: list[MutationIn] = Field(max_length=MAX_BATCH)
+
+
+class MutationResult(BaseModel):
+    seq: int
+    status: Literal["applied", "duplicate", "conflict", "rejected"]
+    version: int | None = None
+    reason: str = ""
+
+
+class PushOut(BaseModel):
+    results: list[MutationResult]
+    expected_seq: int | None = Field(
+        default=None, description="Set when the batch stopped at a gap: the seq the server expects."
+    )
+
+
+class ChangeOut(BaseModel):
+    seq: int
+    entity: EntityName
+    id: uuid.UUID
+    deleted: bool
+    data: dict[str, Any] | None
+
+
+class PullOut(BaseModel):
+    changes: list[ChangeOut]
+    cursor: int
+    has_more: bool
+    reset: bool = False
+    school_id: uuid.UUID
 
 
 # --- push ---------------------------------------------------------------------------------------
@@ -295,21 +343,21 @@ def push(session: Session, *, actor: Actor, batch: PushIn) -> PushOut:
                 "wat op de tablet staat blijft bewaard."
             )
         )
-    device = _lock_device(session, actor, batch.device_id)
-    results: list[MutationResult] = []
-    expected: int | None = None
-    for m in sorted(batch.mutations, key=lambda x: x.seq):
-        if m.seq <= device.last_seq:
-            results.append(_repeat(session, device.id, m.seq))
-            continue
-        if m.seq != device.last_seq + 1:
-            expected = device.last_seq + 1
-            break
-        results.append(_apply(session, actor, device, m))
-        device.last_seq = m.seq
-    device.last_push_at = utcnow()
-    session.add(device)
-    session.commit()
+    with transaction(session):
+        device = _lock_device(session, actor, batch.device_id)
+        results: list[MutationResult] = []
+        expected: int | None = None
+        for m in sorted(batch.mutations, key=lambda x: x.seq):
+            if m.seq <= device.last_seq:
+                results.append(_repeat(session, device.id, m.seq))
+                continue
+            if m.seq != device.last_seq + 1:
+                expected = device.last_seq + 1
+                break
+            results.append(_apply(session, actor, device, m))
+            device.last_seq = m.seq
+        device.last_push_at = utcnow()
+        session.add(device)
     return PushOut(results=results, expected_seq=expected)
 
 
@@ -382,18 +430,7 @@ def _storable(value: Any) -> Any:
     return value
 
 
-class UpgradeRequired(DomainError):
-    status_code = 426
-    code = "upgrade_required"
-
-
 # --- pull ---------------------------------------------------------------------------------------
-
-
-def _state(entity: str, row: Any) -> dict[str, Any]:
-    data: dict[str, Any] = row.model_dump(mode="json")
-    data.pop("id", None)
-    return data
 
 
 def pull(session: Session, *, actor: Actor, cursor: int, limit: int) -> PullOut:
@@ -443,7 +480,7 @@ def pull(session: Session, *, actor: Actor, cursor: int, limit: int) -> PullOut:
                     )
                 )
             continue
-        changes.append(_change_out(session, r.seq, r.entity, r.entity_id, visible))
+        changes.append(_change_out(session, r.seq, r, visible))
     return PullOut(
         changes=changes,
         cursor=rows[-1].seq if rows else cursor,
@@ -453,52 +490,43 @@ def pull(session: Session, *, actor: Actor, cursor: int, limit: int) -> PullOut:
 
 
 def _change_out(
-    session: Session,
-    seq: int,
-    entity: str,
-    entity_id: uuid.UUID,
-    visible: dict[uuid.UUID, Observation],
+    session: Session, seq: int, change: Change, visible: dict[uuid.UUID, Observation]
 ) -> ChangeOut:
-    model: Any = {"observation": Observation, "moment": Moment, "reflection": Reflection}[entity]
-    row = visible.get(entity_id) if entity == "observation" else session.get(model, entity_id)
+    entity = ENTITIES[change.entity]
+    row = (
+        visible.get(change.entity_id)
+        if entity.model is Observation
+        else session.get(entity.model, change.entity_id)
+    )
     if row is None:
-        return ChangeOut(seq=seq, entity=entity, id=entity_id, deleted=True, data=None)
-    deleted = getattr(row, "deleted_at", None) is not None
+        return ChangeOut(seq=seq, entity=entity.name, id=change.entity_id, deleted=True, data=None)
+    return _row_out(seq, entity, row)
+
+
+def _row_out(seq: int, entity: Entity, row: Any) -> ChangeOut:
     return ChangeOut(
         seq=seq,
-        entity=entity,
-        id=entity_id,
-        deleted=deleted,
-        data=_state(entity, row),
+        entity=entity.name,
+        id=row.id,
+        deleted=getattr(row, "deleted_at", None) is not None,
+        data=entity.state(row),
     )
 
 
 def _snapshot(session: Session, actor: Actor, top: int) -> PullOut:
+    """Every record the person may see now, each entity in the registry's order, all at the
+    school's current number."""
     assert actor.school is not None
     visible = {o.id: o for o in session.exec(visible_observations(actor))}
-    changes = [_change_out(session, top, "observation", oid, visible) for oid in visible]
-    for moment in session.exec(select(Moment).where(col(Moment.observation_id).in_(list(visible)))):
-        changes.append(
-            ChangeOut(
-                seq=top,
-                entity="moment",
-                id=moment.id,
-                deleted=moment.deleted_at is not None,
-                data=_state("moment", moment),
+    changes: list[ChangeOut] = []
+    for entity in ENTITIES.values():
+        if entity.model is Observation:
+            rows: Any = visible.values()
+        else:
+            rows = session.exec(
+                select(entity.model).where(col(entity.observation_column).in_(list(visible)))
             )
-        )
-    for written in session.exec(
-        select(Reflection).where(col(Reflection.observation_id).in_(list(visible)))
-    ):
-        changes.append(
-            ChangeOut(
-                seq=top,
-                entity="reflection",
-                id=written.id,
-                deleted=False,
-                data=_state("reflection", written),
-            )
-        )
+        changes.extend(_row_out(top, entity, row) for row in rows)
     return PullOut(
         changes=changes, cursor=top, has_more=False, reset=True, school_id=actor.school.id
     )

@@ -45,7 +45,7 @@ from typing import Any
 
 import httpx
 from live_server import DB_PATH, PASSWORD, TMP, bench_school, start_server, stop_server
-from playwright.sync_api import BrowserContext, CDPSession, Page, sync_playwright
+from playwright.sync_api import BrowserContext, CDPSession, Page, ViewportSize, sync_playwright
 
 from app import db
 
@@ -59,7 +59,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TABLET = {"width": 1024, "height": 768}
+TABLET: ViewportSize = {"width": 1024, "height": 768}
 BYTES_BUDGET_KB = 100.0
 OPEN_BUDGET_MS = 1000.0
 FRAME_MS = 1000 / 60

@@ -139,7 +139,9 @@ def raw_executemany(copy_path: Path, obs_id: uuid.UUID, batch_size: int) -> dict
     }
 
 
-async def tablets(url: str, cookies: httpx.Cookies, csrf: str, obs_ids: list[uuid.UUID]):
+async def tablets(
+    url: str, cookies: httpx.Cookies, csrf: str, obs_ids: list[uuid.UUID]
+) -> tuple[list[float], list[str], list[list[uuid.UUID]], list[uuid.UUID], int, float]:
     latencies: list[float] = []
     errors: list[str] = []
     acked: list[list[uuid.UUID]] = []

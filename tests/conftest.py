@@ -12,8 +12,16 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:  # for annotations only: the app may be imported once the environment is set
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from playwright.sync_api import Browser
+
+    from tests.factories import ClientFactory
 
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
 _tmp = Path(tempfile.mkdtemp(prefix=f"coulisse-test-{_worker}-"))
@@ -81,14 +89,14 @@ def session() -> Iterator[db.Session]:
 
 
 @pytest.fixture(scope="session")
-def app():  # type: ignore[no-untyped-def]
+def app() -> "FastAPI":
     from app.main import create_app
 
     return create_app()
 
 
 @pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
+def client(app: "FastAPI") -> Iterator["TestClient"]:
     from fastapi.testclient import TestClient
 
     with TestClient(app) as c:
@@ -96,7 +104,7 @@ def client(app):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def make_client(app):  # type: ignore[no-untyped-def]
+def make_client(app: "FastAPI") -> Iterator["ClientFactory"]:
     """Make as many independent clients (cookie jars) as a test needs."""
     from fastapi.testclient import TestClient
 
@@ -194,7 +202,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
+def browser() -> Iterator["Browser"]:
     """Debian's Chromium, driven by Playwright; never a downloaded browser. One per module:
     while Playwright's synchronous API runs it holds an event loop and greenlets in this
     process, which the other tests of the same worker must not run beside."""

@@ -4,7 +4,7 @@ write numbers the Dutch way, and keep the trend's labels apart."""
 import re
 from itertools import pairwise
 
-from app import charts
+from app.web import charts
 
 
 def texts(svg: str) -> list[str]:

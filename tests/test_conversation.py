@@ -125,7 +125,9 @@ def test_the_id_of_a_remark_one_may_not_see_answers_as_if_it_did_not_exist(
     status, hidden = remark(as_teacher, obs.id, body="Alleen voor ons twee.")
     assert status == 201
     # The colleague observes a lesson of their own and reuses the id of that remark.
-    own = factories.make_observation(session, session.get(School, obs.school_id), colleague, coach)
+    own = factories.make_observation(
+        session, session.get_one(School, obs.school_id), colleague, coach
+    )
     as_colleague = factories.login(make_client(), colleague)
     status, answer = remark(as_colleague, own.id, body="Iets anders.", id=hidden["id"])
     assert status == 404, answer

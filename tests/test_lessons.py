@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.models import Comment, Person, Reflection, Role, Semester
 from tests import factories
@@ -189,7 +189,7 @@ def test_the_conversation_form_lands_once_and_keeps_words_on_an_error(
     assert post(coach_client, url, coach_token, {"body": "Bij de deur al."}).status_code == 303
     session.commit()
     remarks = session.exec(
-        select(Comment).where(Comment.observation_id == obs.id).order_by(Comment.created_at)
+        select(Comment).where(Comment.observation_id == obs.id).order_by(col(Comment.created_at))
     ).all()
     assert [(r.author_id, r.moment_id) for r in remarks] == [
         (teacher.id, moment.id),

@@ -4,6 +4,7 @@ migrated schema must match the models exactly, on SQLite and on PostgreSQL."""
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -17,7 +18,7 @@ from app.main import create_app
 
 
 @pytest.fixture
-def empty_database(tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def empty_database(tmp_path: Path) -> Iterator[str]:
     base = os.environ["COULISSE_DATABASE_URL"]
     if base.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"

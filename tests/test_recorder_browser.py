@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
@@ -20,7 +20,7 @@ from tests.conftest import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
-TABLET = {"width": 1024, "height": 768}
+TABLET: ViewportSize = {"width": 1024, "height": 768}
 FOCUS = [
     "lud-p-spelgevoel-gezag",
     "suc-s-succes",
@@ -359,6 +359,19 @@ def test_after_one_online_visit_the_recorder_survives_a_restart_of_the_tablet_of
         tablet.close()
 
 
+# Marks when the page has heard that a new worker is installed, the event on which pwa.js shows
+# its offer. Listeners run in the order they were added, so by then pwa.js's has run too.
+# (The worker's state reads "installed" some time before that event reaches the page.)
+HEAR_INSTALLED = """() => navigator.serviceWorker.getRegistration().then((r) => {
+  r.addEventListener("updatefound", () => {
+    const worker = r.installing;
+    worker.addEventListener("statechange", () => {
+      if (worker.state === "installed") window.__installedHeard = true;
+    });
+  });
+})"""
+
+
 def test_a_new_version_never_reloads_a_running_lesson_and_is_offered_once_it_ends(
     session: Session,
     coach_and_teacher: tuple[Person, Person],
@@ -371,6 +384,7 @@ def test_a_new_version_never_reloads_a_running_lesson_and_is_offered_once_it_end
     start_lesson(page, teacher)
     page.locator("[data-view=all] [data-code='suc-s-succes']").tap()
     page.evaluate("window.__sameDocument = true")
+    page.evaluate(HEAR_INSTALLED)
 
     with (web_copy / "css" / "recorder.css").open("a") as f:
         f.write("\n/* a new version */\n")
@@ -383,7 +397,7 @@ def test_a_new_version_never_reloads_a_running_lesson_and_is_offered_once_it_end
     expect(
         page.locator("[data-view=all] [data-code='bel-s-gezien-erkend'] .rec-badge")
     ).to_have_text("1")
-    page.wait_for_timeout(500)  # time enough for an offer to appear, if one wrongly would
+    page.wait_for_function("() => window.__installedHeard === true")  # pwa.js has decided
     expect(page.locator(".update-offer")).to_have_count(0)
     assert page.evaluate("window.__sameDocument") is True
 

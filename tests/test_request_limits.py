@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from app.limits import DEFAULT_LIMIT, limit_for
 from app.models import Comment, Role
+from app.web.limits import DEFAULT_LIMIT, limit_for
 from tests.factories import ClientFactory, login, make_observation, make_person, make_school
 from tests.test_pages import browser, log_in, post
 

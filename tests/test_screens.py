@@ -202,7 +202,7 @@ def scene(live_server: str) -> Scene:
             admin=admin,
             coach=coach,
             teacher=teacher,
-            pending=session.get(Person, invited.person_id),
+            pending=session.get_one(Person, invited.person_id),
             observation_id=obs.id,
             team_id=onderbouw.id,
             semester_id=semester.id,

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
@@ -19,7 +19,7 @@ from tests import factories
 
 pytestmark = pytest.mark.browser
 
-TABLET = {"width": 1024, "height": 768}
+TABLET: ViewportSize = {"width": 1024, "height": 768}
 SIZES = [(1024, 768), (768, 1024)]
 SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 MIN_TOUCH = 48

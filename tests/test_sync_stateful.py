@@ -247,7 +247,7 @@ class SyncMachine(RuleBasedStateMachine):
         moment_id = data.draw(st.sampled_from(choices), label="moment")
         self.kind[(d.id, d.next_seq)] = "moment.delete"
         d.enqueue("moment.delete", moment_id, {"observation_id": str(moments[moment_id][0])})
-        return moments[moment_id]  # type: ignore[no-any-return]
+        return moments[moment_id]
 
     @rule(data=st.data(), subject=st.sampled_from(SUBJECTS))
     def edit_header(self, data: st.DataObject, subject: str) -> None:
@@ -331,7 +331,7 @@ class SyncMachine(RuleBasedStateMachine):
             if m["type"] == "observation.put" and r["version"] is not None:
                 rid = uuid.UUID(m["id"])
                 d.known_version[rid] = max(d.known_version.get(rid, 0), r["version"])
-        return answer  # type: ignore[no-any-return]
+        return answer
 
     def _server_last(self, d: Device) -> int:
         return max((seq for dev, seq in self.server if dev == d.id), default=0)
@@ -398,7 +398,7 @@ class SyncMachine(RuleBasedStateMachine):
         assert not page["reset"]
         assert page["school_id"] == str(self.school.id)
         d.apply_pull(page)
-        return page  # type: ignore[no-any-return]
+        return page
 
     # --- invariants ---------------------------------------------------------------------------
 

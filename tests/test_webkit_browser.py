@@ -79,6 +79,10 @@ def heading(driver: WebDriver) -> str:
     return str(wait_shown(driver, "h1").text)
 
 
+def has_heading(title: str) -> Callable[[WebDriver], bool]:
+    return lambda driver: heading(driver) == title
+
+
 def poll(check: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -110,7 +114,7 @@ def test_pages_keep_to_the_content_security_policy_in_webkit(
     for path, title in pages:
         blocked = visit(webkit, f"{live_server}{path}")
         assert blocked == [], f"{path}: blocked while loading: {blocked}"
-        wait_for(webkit, lambda d, t=title: heading(d) == t, f"{path}: no heading {title!r}")
+        wait_for(webkit, has_heading(title), f"{path}: no heading {title!r}")
         if path == "/opnemen":  # the recorder built its screen with its scripts
             wait_shown(webkit, "[data-action=start]")
         assert problems(webkit) == [], path

@@ -16,7 +16,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 from sqlalchemy import text
-from sqlmodel import col, select
 
 from app import (
     auth,
@@ -34,13 +33,11 @@ from app import (
 from app.access import Action, authorize
 from app.auth import CurrentActor, SchoolActor
 from app.db import SessionDep
-from app.headers import over_https
 from app.models import (
     CodeKind,
     CommentIn,
     CommentPublic,
     Input,
-    Membership,
     MomentCreate,
     MomentPublic,
     ObservationCreate,
@@ -51,7 +48,6 @@ from app.models import (
     ReflectionIn,
     ReflectionPublic,
     Role,
-    School,
 )
 
 router = APIRouter()
@@ -183,41 +179,8 @@ class MeOut(BaseModel):
     csrf_token: str
 
 
-def set_session_cookie(request: Request, response: Response, token: str) -> None:
-    settings = auth.get_settings()
-    response.set_cookie(
-        auth.SESSION_COOKIE,
-        token,
-        max_age=settings.session_lifetime_days * 86400,
-        httponly=True,
-        samesite="lax",
-        path="/",
-        secure=over_https(request.url.scheme),
-    )
-
-
-def set_device_cookie(request: Request, response: Response, value: str) -> None:
-    """The signed note that this device has logged in as these accounts (see auth's
-    throttling): read only by the login, so its path is the login's."""
-    for path in ("/inloggen", "/api/auth/login"):
-        response.set_cookie(
-            auth.DEVICE_COOKIE,
-            value,
-            max_age=auth.DEVICE_DAYS * 86400,
-            httponly=True,
-            samesite="strict",
-            path=path,
-            secure=over_https(request.url.scheme),
-        )
-
-
 def me_out(session: SessionDep, actor: auth.Actor) -> MeOut:
-    rows = session.exec(
-        select(Membership, School)
-        .join(School)
-        .where(Membership.person_id == actor.person.id, col(Membership.active))
-        .order_by(School.name)
-    ).all()
+    rows = people.schools_with_roles(session, actor.person.id)
     teams = people.teams_of(session, actor.school.id, actor.person.id) if actor.school else []
     return MeOut(
         id=actor.person.id,
@@ -243,14 +206,11 @@ def login(body: LoginIn, request: Request, response: Response, session: SessionD
         address=auth.client_address(request),
         user_agent=request.headers.get("user-agent", ""),
         device=request.cookies.get(auth.DEVICE_COOKIE),
+        replaces=request.cookies.get(auth.SESSION_COOKIE),
     )
     token = done.token
-    old = request.cookies.get(auth.SESSION_COOKIE)
-    if old:  # only once the new one is open: a failed attempt leaves the old session alone
-        auth.end_session(session, old)
-        session.commit()
-    set_session_cookie(request, response, token)
-    set_device_cookie(request, response, done.device)
+    auth.set_session_cookie(request, response, token)
+    auth.set_device_cookie(request, response, done.device)
     actor = auth._resolve_token(session, token)
     assert actor is not None
     return me_out(session, actor)
@@ -263,9 +223,7 @@ def login(body: LoginIn, request: Request, response: Response, session: SessionD
     responses=errors(401, 403, 413),
 )
 def logout(request: Request, actor: CurrentActor, session: SessionDep) -> Response:
-    token = request.cookies.get(auth.SESSION_COOKIE, "")
-    auth.end_session(session, token)
-    session.commit()
+    auth.logout(session, token=request.cookies.get(auth.SESSION_COOKIE, ""))
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
     return response

@@ -16,24 +16,21 @@ fill the page.
 """
 
 import io
-import uuid
-from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from app import charts, codebook, coulissen, names
+from app import coulissen, schools
 from app.access import Action, authorize, can
 from app.auth import Actor, SchoolActor
 from app.csvfile import SafeWriter
 from app.db import SessionDep
 from app.i18n import _
-from app.models import Moment, Observation, Semester, Team
-from app.pages import parse_uuid, school_of
-from app.templating import nl_date, nl_time, render
+from app.web import charts
+from app.web.common import parse_uuid, school_of
+from app.web.templating import nl_date, nl_time, render
 
 coulissen_pages = APIRouter(include_in_schema=False)
 
@@ -62,80 +59,6 @@ def dashboard_for(
         semester_id=parse_uuid(semester, _("Dit semester bestaat niet; kies er een uit de lijst.")),
         team_id=parse_uuid(team, _("Dit team bestaat niet; kies er een.")),
     )
-
-
-# --- the example notes -------------------------------------------------------------------------
-
-
-@dataclass
-class ExampleNote:
-    text: str
-    code: str
-    family: str
-    colour: str
-
-
-def example_notes(
-    session: Session, dashboard: coulissen.Dashboard, school_id: uuid.UUID, limit: int
-) -> list[ExampleNote]:
-    if not dashboard.visible:
-        return []
-    lessons = coulissen.counted_lessons(
-        session,
-        school_id=school_id,
-        semester_id=dashboard.scope.semester.id,
-        team_id=dashboard.scope.team_id,
-    )
-    if not lessons:
-        return []
-    rows = session.exec(
-        select(Moment.observation_id, Moment.code, Moment.note, Observation.observed_teacher_id)
-        .join(Observation, col(Observation.id) == Moment.observation_id)
-        .where(
-            col(Moment.observation_id).in_(lessons),
-            col(Moment.deleted_at).is_(None),
-            col(Moment.note_shareable),
-            Moment.note != "",
-        )
-        .order_by(col(Moment.created_at).desc(), col(Moment.id))
-    ).all()
-    codes = codebook.code_index(session, school_id)
-    families = codebook.families()
-    # Round robin over teachers, one note a lesson, families taking turns within a teacher.
-    by_teacher: dict[Any, list[tuple[Any, str, str]]] = defaultdict(list)
-    for obs_id, key, note, teacher in rows:
-        if key in codes and not names.looks_like_a_name(note):
-            by_teacher[teacher].append((obs_id, key, note.strip()))
-    picked: list[ExampleNote] = []
-    used_lessons: set[Any] = set()
-    used_families: set[str] = set()
-    queues = [by_teacher[t] for t in sorted(by_teacher, key=str)]
-    while len(picked) < limit and any(queues):
-        for queue in queues:
-            if len(picked) >= limit or not queue:
-                continue
-            fresh = [
-                i for i, (o, k, _n) in enumerate(queue) if codes[k].family not in used_families
-            ]
-            i = fresh[0] if fresh else 0
-            obs_id, key, note = queue.pop(i)
-            if obs_id in used_lessons:
-                continue
-            used_lessons.add(obs_id)
-            code = codes[key]
-            used_families.add(code.family)
-            if len(used_families) == len(families):
-                used_families.clear()
-            family = families.get(code.family)
-            picked.append(
-                ExampleNote(
-                    text=note,
-                    code=code.label,
-                    family=family.label if family else code.family,
-                    colour=code.colour,
-                )
-            )
-    return picked
 
 
 # --- what the figures say, in sentences --------------------------------------------------------
@@ -311,16 +234,8 @@ def _context(
 ) -> dict[str, Any]:
     d = dashboard_for(session, actor, semester, team)
     school = school_of(actor)
-    semesters = list(
-        session.exec(
-            select(Semester)
-            .where(Semester.school_id == school.id)
-            .order_by(col(Semester.starts_on).desc())
-        )
-    )
-    teams = list(
-        session.exec(select(Team).where(Team.school_id == school.id).order_by(col(Team.name)))
-    )
+    semesters = schools.semesters(session, school.id)[::-1]  # the newest first
+    teams = schools.teams(session, school.id)
     query = f"semester={d.scope.semester.id}" + (
         f"&team={d.scope.team_id}" if d.scope.team_id else ""
     )
@@ -361,7 +276,9 @@ def _pack(
     authorize(actor, Action.session_pack)
     # Printed, the charts share half an A4 column; projected, they have the screen.
     context = _context(session, actor, semester, team, compact=template == "sessiepakket.html")
-    context["notes"] = example_notes(session, context["d"], school_of(actor).id, NOTES_IN_PACK)
+    context["notes"] = coulissen.example_notes(
+        session, context["d"], school_of(actor).id, NOTES_IN_PACK
+    )
     return render(request, template, **context)
 
 

@@ -43,8 +43,8 @@ origin); the schema itself is at ``/api/openapi.json``.
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.pwa import PAGES
-from app.settings import get_settings
+from app.settings import over_https
+from app.web.pwa import PAGES
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -87,12 +87,6 @@ ALWAYS = {
 }
 HSTS = "max-age=31536000; includeSubDomains"
 PUBLIC_PATHS = frozenset({*PAGES, "/service-worker.js"})
-
-
-def over_https(scheme: str) -> bool:
-    """Whether the browser talks to the app over https: the request came in so, or the site's
-    public address is https (behind a proxy that ends TLS, the app itself sees plain http)."""
-    return scheme == "https" or get_settings().base_url.startswith("https")
 
 
 def is_public(path: str, status: int) -> bool:

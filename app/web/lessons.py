@@ -15,36 +15,29 @@ Filters are plain GET parameters: the page works, links and prints without JavaS
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
-from app import codebook, conversation, observations, people, readlog, reflection, sharing
-from app.access import Action, can, get_observation
+from app import codebook, conversation, lessons, observations, people, readlog, reflection, sharing
+from app.access import Action, authorize, can, get_observation
 from app.auth import Actor, SchoolActor
 from app.db import SessionDep
 from app.errors import DomainError, Forbidden, Invalid
 from app.i18n import _
 from app.models import (
     CodeKind,
-    Comment,
     CommentIn,
-    Moment,
     ObservationDetail,
     ObservationPublic,
     ObservationUpdate,
-    Reflection,
-    Role,
-    Semester,
-    Share,
     Target,
     Zone,
 )
-from app.pages import STATUS_LABELS, _labels, notice, parse_uuid, redirect, school_of
-from app.templating import local, render
+from app.web.common import STATUS_LABELS, labels, notice, parse_uuid, redirect, school_of
+from app.web.templating import render
 
 lesson_pages = APIRouter(include_in_schema=False)
 
@@ -302,7 +295,6 @@ def _again(
 ) -> Response:
     """The observation page once more, with the message in the section the person was working
     in and their own words kept."""
-    session.rollback()
     context = observation_context(session, actor, observation_id)
     context.update(drafts)
     return render(
@@ -429,103 +421,20 @@ def observation_team_data(
 # --- Mijn lessen ------------------------------------------------------------------------------
 
 
-@dataclass
-class LessonRow:
-    obs: ObservationPublic
-    peer: bool
-    families: list[tuple[str, str, int]]  # label, colour, moments
-    reflected: bool
-    remarks: int
-    shared_with: int
-
-
-@dataclass
-class SemesterGroup:
-    title: str
-    lessons: list[LessonRow]
-
-
-def my_lessons(session: Session, actor: Actor) -> list[SemesterGroup]:
-    found = observations.list_visible(session, actor=actor, relation="observed", limit=10_000)
-    ids = [o.id for o in found]
-    codes = codebook.code_index(session, school_of(actor).id)
-    families = codebook.families()
-    per_family: dict[uuid.UUID, Counter[str]] = {i: Counter() for i in ids}
-    if ids:
-        for obs_id, key, n in session.exec(
-            select(Moment.observation_id, Moment.code, func.count())
-            .where(col(Moment.observation_id).in_(ids), col(Moment.deleted_at).is_(None))
-            .group_by(col(Moment.observation_id), col(Moment.code))
-        ):
-            code = codes.get(key)
-            per_family[obs_id][code.family if code else ""] += n
-    reflected = set(
-        session.exec(
-            select(Reflection.observation_id).where(col(Reflection.observation_id).in_(ids))
-        )
-    )
-    remarks = dict(
-        session.exec(
-            select(Comment.observation_id, func.count())
-            .where(col(Comment.observation_id).in_(ids), col(Comment.deleted_at).is_(None))
-            .group_by(col(Comment.observation_id))
-        ).all()
-    )
-    shared = dict(
-        session.exec(
-            select(Share.observation_id, func.count())
-            .where(col(Share.observation_id).in_(ids), col(Share.revoked_at).is_(None))
-            .group_by(col(Share.observation_id))
-        ).all()
-    )
-    coaches = {p.id for p, m in people.people_of(session, school_of(actor).id, Role.coach)}
-    semesters = list(
-        session.exec(
-            select(Semester)
-            .where(Semester.school_id == school_of(actor).id)
-            .order_by(col(Semester.starts_on).desc())
-        )
-    )
-    groups: dict[str, SemesterGroup] = {}
-    for o in found:
-        day = _local_day(o)
-        semester = next((s for s in semesters if s.starts_on <= day <= s.ends_on), None)
-        title = semester.name if semester else _("Buiten de semesters")
-        row = LessonRow(
-            obs=o,
-            peer=o.observer.id not in coaches,
-            families=[
-                (f.label, f.colour, per_family[o.id][key])
-                for key, f in families.items()
-                if per_family[o.id][key]
-            ],
-            reflected=o.id in reflected,
-            remarks=remarks.get(o.id, 0),
-            shared_with=shared.get(o.id, 0),
-        )
-        groups.setdefault(title, SemesterGroup(title, [])).lessons.append(row)
-    return list(groups.values())
-
-
-def _local_day(o: ObservationPublic) -> date:
-    return local(o.started_at).date()
-
-
 @lesson_pages.get("/lessen")
 def lessons_page(
     request: Request, actor: SchoolActor, session: SessionDep, melding: str | None = None
 ) -> Response:
-    if not actor.has(Role.teacher):
-        raise Forbidden(_("Mijn lessen is er voor docenten: de observaties van hun eigen lessen."))
-    groups = my_lessons(session, actor)
-    lessons = [row for g in groups for row in g.lessons]
+    authorize(actor, Action.own_lessons)
+    groups = lessons.of_teacher(session, actor=actor)
+    rows = [row for g in groups for row in g.lessons]
     return render(
         request,
         "lessons.html",
         groups=groups,
-        total=len(lessons),
-        moments=sum(r.obs.moment_count for r in lessons),
-        reflected=sum(r.reflected for r in lessons),
-        status_labels=_labels(STATUS_LABELS),
+        total=len(rows),
+        moments=sum(r.obs.moment_count for r in rows),
+        reflected=sum(r.reflected for r in rows),
+        status_labels=labels(STATUS_LABELS),
         notice=notice(melding),
     )

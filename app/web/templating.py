@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from app import access
 from app.i18n import _, ngettext
 from app.settings import get_settings
 
@@ -61,4 +62,6 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     actor = getattr(request.state, "actor", None)
     context.setdefault("actor", actor)
     context.setdefault("csrf_token", actor.auth.csrf_token if actor else "")
+    if actor is not None:
+        context.setdefault("allowed", access.allowed(actor))
     return templates.TemplateResponse(request, name, context, status_code=status_code)
