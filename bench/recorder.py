@@ -353,7 +353,7 @@ def measure_bytes(browser: Any, url: str, world: dict[str, Any], errors: Errors)
         page.wait_for_selector(START, state="visible")
         traffic.settle(page)
         cold = traffic.summary()
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
         page.close()
 
         page = context.new_page()
@@ -362,7 +362,7 @@ def measure_bytes(browser: Any, url: str, world: dict[str, Any], errors: Errors)
         page.wait_for_selector(START, state="visible")
         traffic.settle(page)
         warm = traffic.summary()
-        controlled = page.evaluate("navigator.serviceWorker.controller !== null")
+        controlled = page.evaluate("() => navigator.serviceWorker.controller !== null")
         cookies = {c["name"]: c["value"] for c in context.cookies()}
         page.close()
     finally:
@@ -383,7 +383,7 @@ def open_once(context: BrowserContext, stop_worker: bool) -> dict[str, float]:
             cdp.send("ServiceWorker.stopAllWorkers")
             cdp.detach()
         page.goto("/opnemen", wait_until="commit")
-        page.wait_for_function("window.__painted !== undefined", timeout=15_000)
+        page.wait_for_function("() => window.__painted !== undefined", timeout=15_000)
         times = page.evaluate(
             """() => ({ usable: window.__usable, painted: window.__painted,
                         controlled: navigator.serviceWorker.controller !== null,
@@ -406,8 +406,8 @@ def measure_opening(
         page = context.new_page()
         page.goto("/opnemen")
         page.wait_for_selector(START, state="visible")
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
-        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
+        page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
         page.wait_for_timeout(1000)  # the first sync run ends; the context is stored
         page.close()
         for _ in range(opens):
@@ -458,14 +458,14 @@ def measure_tapping(
         page = context.new_page()
         page.goto("/opnemen")
         page.wait_for_selector(START, state="visible")
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
         teacher = page.eval_on_selector("#teacher", "s => [...s.options].find(o => o.value).value")
         page.select_option("#teacher", teacher)
         page.fill("#group", "2B havo")
         page.fill("#subject", "Engels")
         page.tap(START)
         page.wait_for_selector(CODE_BUTTONS, state="visible")
-        obs_id = page.evaluate("location.hash").split("/", 1)[1]
+        obs_id = page.evaluate("() => location.hash").split("/", 1)[1]
         codes = page.eval_on_selector_all(CODE_BUTTONS, "bs => bs.map(b => b.dataset.code)")
         drain(page, obs_id)  # the observation itself has reached the server
 
