@@ -80,8 +80,14 @@ def get_observation(session: Session, actor: Actor, observation_id: uuid.UUID) -
         visible_observations(actor).where(Observation.id == observation_id)
     ).first()
     if found is None:
-        raise NotFound(_("Deze observatie bestaat niet of je hebt er geen toegang toe."))
+        raise not_visible()
     return found
+
+
+def not_visible() -> NotFound:
+    """What a person hears of an observation they may not see: the same as of one that does
+    not exist."""
+    return NotFound(_("Deze observatie bestaat niet of je hebt er geen toegang toe."))
 
 
 def can(actor: Actor, action: Action, observation: Observation | None = None) -> bool:

@@ -8,21 +8,23 @@ number N has seen every change numbered N or lower.
 """
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from app.models import Change, Observation, SchoolCounter
+from app.models import Change, Moment, Observation, SchoolCounter
 
 
-def next_seq(session: Session, school_id: uuid.UUID) -> int:
+def next_seq(session: Session, school_id: uuid.UUID, count: int = 1) -> int:
+    """Take ``count`` numbers from the school's counter; returns the last of them."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = SchoolCounter.__table__  # type: ignore[attr-defined]
     stmt = (
         insert(table)
-        .values(school_id=school_id, value=1)
-        .on_conflict_do_update(index_elements=["school_id"], set_={"value": table.c.value + 1})
+        .values(school_id=school_id, value=count)
+        .on_conflict_do_update(index_elements=["school_id"], set_={"value": table.c.value + count})
         .returning(table.c.value)
     )
     return int(session.execute(stmt).scalar_one())
@@ -59,6 +61,29 @@ def observation_changed(
         entity=entity,
         entity_id=entity_id,
         observation_id=observation.id,
+    )
+
+
+def moments_added(session: Session, moments: Sequence[Moment]) -> None:
+    """Number many new moments of one school at once: one counter update reserves the
+    numbers, one insert writes the change rows, in the order given."""
+    if not moments:
+        return
+    school_id = moments[0].school_id
+    last = next_seq(session, school_id, len(moments))
+    table = Change.__table__  # type: ignore[attr-defined]
+    session.execute(
+        table.insert(),
+        [
+            {
+                "school_id": school_id,
+                "seq": last - len(moments) + 1 + i,
+                "entity": "moment",
+                "entity_id": m.id,
+                "observation_id": m.observation_id,
+            }
+            for i, m in enumerate(moments)
+        ],
     )
 
 

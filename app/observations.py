@@ -10,15 +10,26 @@ a tombstone plus a new moment.
 """
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
 from app import changelog, codebook, conversation, people, reflection
-from app.access import Action, authorize, can, get_observation, visible_observations
+from app.access import (
+    Action,
+    authorize,
+    can,
+    get_observation,
+    not_visible,
+    visible_observations,
+)
 from app.auth import Actor
 from app.db import insert_once, transaction
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.i18n import _
 from app.models import (
     Moment,
@@ -177,6 +188,44 @@ def delete(session: Session, *, actor: Actor, observation_id: uuid.UUID) -> None
 # --- moments -----------------------------------------------------------------------------------
 
 
+def _check_moment(session: Session, obs: Observation, data: MomentCreate) -> None:
+    _check_codes(session, obs.school_id, [data.code])
+    if data.phase is not None and data.phase not in obs.phases:
+        raise Invalid(
+            _(
+                "Onbekende lesfase ‘{phase}’; kies uit: {phases}.",
+                phase=data.phase[:40],
+                phases=", ".join(obs.phases),
+            )
+        )
+
+
+def _new_moment(actor: Actor, obs: Observation, moment_id: uuid.UUID, data: MomentCreate) -> Moment:
+    return Moment(
+        id=moment_id,
+        observation_id=obs.id,
+        school_id=obs.school_id,
+        code=data.code,
+        offset_ms=data.offset_ms,
+        phase=data.phase,
+        zone=data.zone,
+        target=data.target,
+        note=data.note.strip(),
+        note_shareable=data.note_shareable,
+        created_by_id=actor.person.id,
+    )
+
+
+def _repeated_moment(session: Session, actor: Actor, stored: Moment, new: Moment) -> Moment:
+    """A moment id that is already stored: the same content is a harmless repeat, other content
+    a conflict; an id of a moment this person may not see answers as if it did not exist."""
+    get_observation(session, actor, stored.observation_id)
+    fields = ("observation_id", "code", "offset_ms", "phase", "zone", "target", "note")
+    if all(str(getattr(stored, f)) == str(getattr(new, f)) for f in fields):
+        return stored
+    raise Conflict(_("Er bestaat al een moment met dit id, met andere inhoud."))
+
+
 def add_moment(
     session: Session,
     *,
@@ -187,37 +236,95 @@ def add_moment(
     with transaction(session):
         obs = get_observation(session, actor, observation_id)
         authorize(actor, Action.edit_observation, obs)
-        _check_codes(session, obs.school_id, [data.code])
-        if data.phase is not None and data.phase not in obs.phases:
-            raise Invalid(
-                _(
-                    "Onbekende lesfase ‘{phase}’; kies uit: {phases}.",
-                    phase=data.phase[:40],
-                    phases=", ".join(obs.phases),
-                )
-            )
-        moment = Moment(
-            id=data.id or uuid.uuid4(),
-            observation_id=obs.id,
-            school_id=obs.school_id,
-            code=data.code,
-            offset_ms=data.offset_ms,
-            phase=data.phase,
-            zone=data.zone,
-            target=data.target,
-            note=data.note.strip(),
-            note_shareable=data.note_shareable,
-            created_by_id=actor.person.id,
-        )
+        _check_moment(session, obs, data)
+        moment = _new_moment(actor, obs, data.id or uuid.uuid4(), data)
         existing = insert_once(session, moment)
         if existing is not None:
-            get_observation(session, actor, existing.observation_id)
-            fields = ("observation_id", "code", "offset_ms", "phase", "zone", "target", "note")
-            if all(str(getattr(existing, f)) == str(getattr(moment, f)) for f in fields):
-                return existing, False
-            raise Conflict(_("Er bestaat al een moment met dit id, met andere inhoud."))
+            return _repeated_moment(session, actor, existing, moment), False
         changelog.observation_changed(session, obs, "moment", moment.id)
         return moment, True
+
+
+@dataclass
+class MomentAdded:
+    """How one moment of :func:`add_moments` ended: new, a repeat, or refused."""
+
+    moment: Moment | None
+    new: bool = False
+    error: DomainError | None = None
+
+
+def add_moments(
+    session: Session,
+    *,
+    actor: Actor,
+    moments: Sequence[tuple[uuid.UUID, uuid.UUID, MomentCreate]],
+) -> list[MomentAdded]:
+    """Add many moments (id, observation id, data) at once, each with the rules of
+    :func:`add_moment`, in set-based statements: one visibility read for their observations,
+    one read of the ids already stored, one insert, one reservation of change numbers. Each
+    moment gets its own outcome, in the order given; a refused one leaves the others alone."""
+    with transaction(session):
+        obs_ids = {obs_id for _id, obs_id, _data in moments}
+        visible = {
+            o.id: o
+            for o in session.exec(
+                visible_observations(actor).where(col(Observation.id).in_(obs_ids))
+            )
+        }
+        ids = [moment_id for moment_id, _obs, _data in moments]
+        stored = {m.id: m for m in session.exec(select(Moment).where(col(Moment.id).in_(ids)))}
+        results: list[MomentAdded] = []
+        fresh: dict[uuid.UUID, tuple[int, Moment]] = {}
+        for moment_id, obs_id, data in moments:
+            try:
+                obs = visible.get(obs_id)
+                if obs is None:
+                    raise not_visible()
+                authorize(actor, Action.edit_observation, obs)
+                _check_moment(session, obs, data)
+                moment = _new_moment(actor, obs, moment_id, data)
+                earlier = stored.get(moment_id) or fresh.get(moment_id, (0, None))[1]
+                if earlier is not None:
+                    results.append(MomentAdded(_repeated_moment(session, actor, earlier, moment)))
+                    continue
+                fresh[moment_id] = (len(results), moment)
+                results.append(MomentAdded(moment, new=True))
+            except DomainError as e:
+                results.append(MomentAdded(None, error=e))
+        if fresh:
+            _insert_moments(session, actor, fresh, results)
+        return results
+
+
+def _insert_moments(
+    session: Session,
+    actor: Actor,
+    fresh: dict[uuid.UUID, tuple[int, Moment]],
+    results: list[MomentAdded],
+) -> None:
+    """One insert for the new moments; an id another writer stored in the meantime is then a
+    repeat like any other. The moments that went in take consecutive change numbers."""
+    table = Moment.__table__  # type: ignore[attr-defined]
+    rows = [{c.name: getattr(m, c.name) for c in table.columns} for _i, m in fresh.values()]
+    insert = _upsert(session)(table).on_conflict_do_nothing(index_elements=["id"])
+    went_in = set(session.execute(insert.returning(table.c.id), rows).scalars())
+    taken = [i for i in fresh if i not in went_in]
+    if taken:
+        now = {m.id: m for m in session.exec(select(Moment).where(col(Moment.id).in_(taken)))}
+        for moment_id in taken:
+            index, moment = fresh[moment_id]
+            try:
+                repeat = _repeated_moment(session, actor, now[moment_id], moment)
+                results[index] = MomentAdded(repeat)
+            except DomainError as e:
+                results[index] = MomentAdded(None, error=e)
+    added = [m for _i, m in fresh.values() if m.id in went_in]
+    changelog.moments_added(session, added)
+
+
+def _upsert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def delete_moment(

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
 from app import changelog, observations, reflection
@@ -347,18 +347,104 @@ def push(session: Session, *, actor: Actor, batch: PushIn) -> PushOut:
         device = _lock_device(session, actor, batch.device_id)
         results: list[MutationResult] = []
         expected: int | None = None
-        for m in sorted(batch.mutations, key=lambda x: x.seq):
+        queue = sorted(batch.mutations, key=lambda x: x.seq)
+        while queue:
+            m = queue[0]
             if m.seq <= device.last_seq:
-                results.append(_repeat(session, device.id, m.seq))
+                results.append(_repeat(session, device.id, queue.pop(0).seq))
                 continue
             if m.seq != device.last_seq + 1:
                 expected = device.last_seq + 1
                 break
-            results.append(_apply(session, actor, device, m))
-            device.last_seq = m.seq
+            run = _moment_run(queue)
+            if run:
+                results.extend(_add_moments(session, actor, device, run))
+            else:
+                run = [queue[0]]
+                results.append(_apply(session, actor, device, m))
+            del queue[: len(run)]
+            device.last_seq = run[-1].seq
         device.last_push_at = utcnow()
         session.add(device)
     return PushOut(results=results, expected_seq=expected)
+
+
+def _moment_run(queue: list[MutationIn]) -> list[MutationIn]:
+    """The new moments at the head of the queue, in unbroken seq order: most of a lesson's
+    outbox, applied together."""
+    run: list[MutationIn] = []
+    for m in queue:
+        if m.type != "moment.add" or (run and m.seq != run[-1].seq + 1):
+            break
+        run.append(m)
+    return run
+
+
+def _add_moments(
+    session: Session, actor: Actor, device: SyncDevice, run: list[MutationIn]
+) -> list[MutationResult]:
+    """A run of new moments in set-based statements (observations.add_moments), each with the
+    outcome it would have had alone. Should the database refuse a value past every check, the
+    run is undone and applied one by one, so that only that mutation is refused."""
+    outcomes: dict[int, tuple[str, str, int | None, dict[str, Any] | None]] = {}
+    parsed: list[tuple[MutationIn, MomentData]] = []
+    for m in run:
+        try:
+            parsed.append((m, _parse(MomentData, m.data)))
+        except DomainError as e:
+            outcomes[m.seq] = ("rejected", e.message, None, kept_data(m.data))
+    try:
+        with session.begin_nested():
+            added = observations.add_moments(
+                session,
+                actor=actor,
+                moments=[
+                    (
+                        m.id,
+                        d.observation_id,
+                        MomentCreate(**d.model_dump(exclude={"observation_id", "id"})),
+                    )
+                    for m, d in parsed
+                ],
+            )
+    except (DataError, IntegrityError):
+        return [_apply(session, actor, device, m) for m in run]
+    for (m, _data), done in zip(parsed, added, strict=True):
+        if done.error is None:
+            status = "applied" if done.new else "duplicate"
+            outcomes[m.seq] = (status, "", 1, None)
+        elif isinstance(done.error, Conflict):
+            outcomes[m.seq] = ("conflict", done.error.message, None, kept_data(m.data))
+        else:
+            outcomes[m.seq] = ("rejected", done.error.message, None, kept_data(m.data))
+    table = SyncMutation.__table__  # type: ignore[attr-defined]
+    received = utcnow()
+    session.execute(
+        table.insert(),
+        [
+            {
+                "device_id": device.id,
+                "seq": m.seq,
+                "type": m.type,
+                "record_id": m.id,
+                "status": outcomes[m.seq][0],
+                "reason": outcomes[m.seq][1][:500],
+                "version": outcomes[m.seq][2],
+                "data": outcomes[m.seq][3],
+                "received_at": received,
+            }
+            for m in run
+        ],
+    )
+    return [
+        MutationResult(
+            seq=m.seq,
+            status=outcomes[m.seq][0],
+            version=outcomes[m.seq][2],
+            reason=outcomes[m.seq][1],
+        )
+        for m in run
+    ]
 
 
 def _repeat(session: Session, device_id: uuid.UUID, seq: int) -> MutationResult:

@@ -29,7 +29,7 @@ from app.models import (
     utcnow,
 )
 from app.sync import KEPT_MAX
-from tests.factories import ClientFactory, login, make_person, make_school
+from tests.factories import ClientFactory, login, make_observation, make_person, make_school
 
 CODES = [c["key"] for c in default_book()["codes"]]
 CODE, OTHER_CODE = CODES[0], CODES[1]
@@ -812,3 +812,94 @@ def test_push_never_answers_a_server_error_and_applies_the_valid_rest(
     session.commit()
     assert session.exec(select(Moment).where(Moment.observation_id == obs_id)).first()
     assert session.exec(select(SyncMutation).where(SyncMutation.status == "rejected")).first()
+
+
+# --- moments in a batch are applied together, with the outcomes each would have alone -------------
+
+
+def mixed_moments(world: World, session: Session, base: int) -> list[dict[str, Any]]:
+    """A run of moments with every kind of outcome, in one unbroken run of seqs."""
+    elsewhere = make_school(session)
+    stranger = make_person(session, elsewhere, [Role.coach])
+    foreign_teacher = make_person(session, elsewhere, [Role.teacher])
+    foreign = make_observation(session, elsewhere, stranger, foreign_teacher)
+    obs_id = uuid.uuid4()
+    first, stored_elsewhere = uuid.uuid4(), uuid.uuid4()
+    session.add(
+        Moment(
+            id=stored_elsewhere,
+            observation_id=foreign.id,
+            school_id=elsewhere.id,
+            code=CODE,
+            offset_ms=5,
+            created_by_id=stranger.id,
+        )
+    )
+    session.commit()
+    return [
+        obs_put(base + 1, obs_id, world.teacher),
+        moment_add(base + 2, first, obs_id),  # applied
+        moment_add(base + 3, uuid.uuid4(), obs_id, code="geen-code"),  # rejected: unknown code
+        moment_add(base + 4, first, obs_id),  # duplicate of seq 2 in the same batch
+        moment_add(base + 5, first, obs_id, code=OTHER_CODE),  # conflict with seq 2
+        moment_add(base + 6, uuid.uuid4(), foreign.id),  # rejected: not visible
+        moment_add(base + 7, stored_elsewhere, obs_id),  # rejected: an id one may not see
+        {**moment_add(base + 8, uuid.uuid4(), obs_id), "data": {"code": CODE}},  # invalid
+        moment_add(base + 9, uuid.uuid4(), obs_id, offset_ms=2000),  # applied
+    ]
+
+
+def outcomes(answer: dict[str, Any]) -> list[tuple[str, str, int | None]]:
+    return [(r["status"], r["reason"], r["version"]) for r in answer["results"]]
+
+
+def test_a_batch_of_moments_answers_as_the_same_moments_sent_one_by_one(
+    world: World, session: Session
+) -> None:
+    coach = world.client(world.coach)
+    together = mixed_moments(world, session, 0)
+    alone = mixed_moments(world, session, 0)
+    batch = push(coach, uuid.uuid4(), together)
+    device = uuid.uuid4()
+    one_by_one = [push(coach, device, [m])["results"][0] for m in alone]
+    assert outcomes(batch) == outcomes({"results": one_by_one})
+    assert [r["status"] for r in batch["results"]] == [
+        "applied",
+        "applied",
+        "rejected",
+        "duplicate",
+        "conflict",
+        "rejected",
+        "rejected",
+        "rejected",
+        "applied",
+    ]
+
+
+def test_a_run_of_moments_takes_consecutive_change_numbers_and_one_outcome_row_each(
+    world: World, session: Session
+) -> None:
+    coach = world.client(world.coach)
+    obs_id, device = uuid.uuid4(), uuid.uuid4()
+    push(coach, device, [obs_put(1, obs_id, world.teacher)])
+    session.commit()
+    before = changelog.current(session, world.school.id)
+    ids = [uuid.uuid4() for _ in range(50)]
+    answer = push(
+        coach, device, [moment_add(2 + i, m, obs_id, offset_ms=i) for i, m in enumerate(ids)]
+    )
+    assert {r["status"] for r in answer["results"]} == {"applied"}
+    session.commit()
+    changes = list(
+        session.exec(
+            select(Change)
+            .where(Change.school_id == world.school.id, col(Change.seq) > before)
+            .order_by(col(Change.seq))
+        )
+    )
+    assert [c.seq for c in changes] == list(range(before + 1, before + 51))
+    assert [c.entity_id for c in changes] == ids
+    rows = list(session.exec(select(SyncMutation).where(SyncMutation.device_id == device)))
+    assert sorted(r.seq for r in rows) == list(range(1, 52))
+    stored = list(session.exec(select(Moment.id).where(Moment.observation_id == obs_id)))
+    assert sorted(stored) == sorted(ids)
