@@ -4,14 +4,25 @@ SQLite (the embedded default) runs in WAL mode with foreign keys on, a busy time
 ``synchronous=FULL``: a commit is on disk before the server acknowledges it, which the sync
 protocol relies on (an acknowledged mutation must survive a power cut). WAL keeps readers from
 blocking the single writer. Write transactions start with ``BEGIN IMMEDIATE`` so that two writers
-queue on the busy timeout instead of one failing when it upgrades a read lock.
+queue instead of one failing when it upgrades a read lock.
 
-PostgreSQL (production) is reached through psycopg 3 with the driver's defaults.
+They queue in the process's write gate (:class:`WriteGate`), not on the busy timeout: SQLite has
+one writer anyway, and a wait in the gate has a short bound (``write_wait_seconds``), after which
+the write is refused with :class:`NoWriteTurn` and the request answered 503 with Retry-After
+(``app/main.py``). Waiting on the busy timeout instead, 200 tablets pushing at once queued for
+30 s and then failed with a 500. The busy timeout stays for writers in other processes (the
+command line).
+
+PostgreSQL (production) is reached through psycopg 3. Each process's pool is a budget set by
+``db_pool_size`` and ``db_max_overflow`` (all processes together must stay below the server's
+max_connections); a request that finds no free connection within ``db_pool_timeout``, or whose
+new connection the server refuses (:class:`NoConnection`), is answered 503 the same way.
 
 Alembic owns the schema; :func:`check_schema_at_head` refuses to serve a database that is
 behind (or ahead of) the code.
 """
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -50,13 +61,94 @@ def ensure_sqlite_folder(url: str) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
+class NoWriteTurn(sa.exc.OperationalError):
+    """No turn to write came within the bound. An OperationalError like SQLite's own "database
+    is locked", of which it is the early, in-process form: code that copes with a busy database
+    (a session refresh that can wait for the next request) copes with this too."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__("BEGIN IMMEDIATE", None, TimeoutError(f"no turn to write within {wait} s"))
+
+
+class NoConnection(sa.exc.OperationalError):
+    """The database refused a new connection, or could not be reached: too many clients,
+    starting up or shutting down, gone."""
+
+
+_TURN = "coulisse_write_turn"  # in the pool's info of the connection that holds the turn
+
+
+class WriteGate:
+    """One write transaction at a time in this process, and a bounded wait for the turn.
+
+    Taken when a write transaction begins (before its ``BEGIN IMMEDIATE``) and given back when
+    it ends: at its commit (once the COMMIT is done, so that the next writer never meets the
+    lock still held), at its rollback, or, whatever else happened to the transaction, when its
+    connection goes back to the pool. Which connection holds the turn is noted in the pool's
+    record of it, so the turn is given back exactly once. Savepoints begin and end inside a
+    transaction and leave the turn alone. A plain lock, not an RLock: a request may begin its
+    transaction in one worker thread and end it in another."""
+
+    def __init__(self, wait: float) -> None:
+        self.wait = wait
+        self._lock = threading.Lock()
+
+    def take(self, info: dict[Any, Any]) -> None:
+        if not self._lock.acquire(timeout=self.wait):
+            raise NoWriteTurn(self.wait)
+        info[_TURN] = True
+
+    def give_back(self, info: dict[Any, Any]) -> None:
+        if info.pop(_TURN, False):
+            self._lock.release()
+
+
+def overloaded(exc: BaseException) -> bool:
+    """Whether an error means "the database cannot take this now; the same request later
+    will do", which is answered 503 with Retry-After rather than as a fault."""
+    if isinstance(exc, (NoWriteTurn, NoConnection, sa.exc.TimeoutError)):
+        return True
+    # SQLite's busy timeout ran out: another process held the write lock all along.
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlite_errorname", None) == "SQLITE_BUSY"
+
+
 def make_engine(url: str) -> sa.Engine:
     url = normalise_url(url)
+    settings = get_settings()
     if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = sa.create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout,
+        )
+
+        @sa.event.listens_for(engine, "handle_error")
+        def _on_error(context: sa.engine.ExceptionContext) -> BaseException | None:
+            # No connection yet means the connect itself failed. (A failed pre-ping is the
+            # pool's to handle: it reconnects.)
+            if context.connection is not None or context.is_pre_ping:
+                return None
+            if not isinstance(context.sqlalchemy_exception, sa.exc.OperationalError):
+                return None
+            return NoConnection(
+                None,
+                None,
+                context.original_exception,
+                connection_invalidated=context.is_disconnect,
+            )
+
+        return engine
 
     ensure_sqlite_folder(url)
-    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = sa.create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_timeout=settings.db_pool_timeout,
+    )
+    gate = WriteGate(settings.write_wait_seconds)
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -71,9 +163,34 @@ def make_engine(url: str) -> sa.Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql(
-            "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN"
-        )
+        if not conn.get_execution_options().get(WRITE):
+            conn.exec_driver_sql("BEGIN")
+            return
+        gate.take(conn.info)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            gate.give_back(conn.info)
+            raise
+
+    @sa.event.listens_for(engine, "commit")
+    def _on_commit(conn: sa.Connection) -> None:
+        if _TURN in conn.info:
+            # Commit here rather than in the driver's commit() that follows (which then has
+            # nothing left to do), so that the turn is given back only once the COMMIT,
+            # with its fsync, is done. If it fails, the turn goes back with the connection.
+            conn.exec_driver_sql("COMMIT")
+            gate.give_back(conn.info)
+
+    @sa.event.listens_for(engine, "rollback")
+    def _on_rollback(conn: sa.Connection) -> None:
+        # A lost connection has no info to read now; its record goes back to the pool.
+        if not conn.invalidated:
+            gate.give_back(conn.info)
+
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        gate.give_back(record.info)  # only if nothing above did: a failed COMMIT, a lost connection
 
     return engine
 

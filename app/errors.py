@@ -1,5 +1,6 @@
-"""Errors a person can cause. Use cases raise these; one handler turns them into a response
-with a status code and a Dutch message. Use cases never raise ``HTTPException``.
+"""Errors a person can cause, and :class:`Busy`, the answer when the server cannot take a
+request now. Use cases raise these; one handler turns them into a response with a status code
+and a Dutch message. Use cases never raise ``HTTPException``.
 
 Input that fails a schema is described here too, in words a person understands, for the
 request handler and for the tablet's mutations, which are checked one by one inside a sync
@@ -8,6 +9,7 @@ batch."""
 from typing import Any
 
 from app.i18n import _
+from app.settings import get_settings
 
 
 class DomainError(Exception):
@@ -54,6 +56,31 @@ class TooManyAttempts(DomainError):
 class UpgradeRequired(DomainError):
     status_code = 426
     code = "upgrade_required"
+
+
+class Busy(DomainError):
+    """The server cannot take this request now, and the same request a little later will do:
+    an answer, not a fault (the database's write turn, its connections, or the database itself
+    are taken). Always with ``Retry-After``. The message speaks to the tablet's user, whose
+    work waits on the tablet; a person on a page reads ``page_message``, because a form they
+    sent was not kept."""
+
+    status_code = 503
+    code = "busy"
+
+    def __init__(self, *, retry_after: int | None = None) -> None:
+        seconds = retry_after or get_settings().retry_after_seconds
+        super().__init__(
+            _(
+                "Het is even druk op de server. Je werk staat veilig op de tablet; "
+                "de app probeert het zo opnieuw."
+            ),
+            headers={"Retry-After": str(seconds)},
+        )
+        self.page_message = _(
+            "Het is even druk op de server. Probeer het over een paar seconden opnieuw; "
+            "verstuurde je een formulier, ga dan terug en verstuur het nog eens."
+        )
 
 
 def describe_validation_error(err: dict[str, Any]) -> str:

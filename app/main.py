@@ -11,13 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import db
-from app.errors import DomainError, describe_validation_error
+from app.errors import Busy, DomainError, describe_validation_error
 from app.i18n import _
 from app.settings import get_settings, over_https
 from app.web.api import api, router
@@ -75,7 +76,9 @@ def error_response(
         if request.method == "GET" and target not in ("/", "/inloggen"):
             return RedirectResponse(f"/inloggen?volgende={quote(target)}", status_code=303)
         return RedirectResponse("/inloggen", status_code=303)
-    return render(request, "error.html", status_code=status, status=status, message=message)
+    response = render(request, "error.html", status_code=status, status=status, message=message)
+    response.headers.update(headers or {})  # a page's 503 carries its Retry-After too
+    return response
 
 
 def allowed_methods(request: Request) -> str:
@@ -127,9 +130,25 @@ def create_app(*, check_schema: bool = True) -> FastAPI:
                 actor.person.id if actor else "anonymous",
                 request.client.host if request.client else "unknown",
             )
-        return error_response(
-            request, exc.status_code, exc.message, exc.code, exc.headers, **exc.extra
-        )
+        message = exc.message
+        if isinstance(exc, Busy) and not wants_json(request):
+            message = exc.page_message
+        return error_response(request, exc.status_code, message, exc.code, exc.headers, **exc.extra)
+
+    # Overload is an answer, not an error (design.md, guarantee 10): no turn to write within
+    # the bound (SQLite), no free connection in the pool, or a database that refuses new
+    # connections (PostgreSQL's "too many clients") is answered as Busy: 503 with Retry-After,
+    # which the tablet honours. Any other operational error is a fault, and goes on to _bug.
+    async def _overloaded(request: Request, exc: Exception) -> Response:
+        if not db.overloaded(exc):
+            raise exc
+        # The driver's message, not SQLAlchemy's, which would add the statement's parameters.
+        cause = getattr(exc, "orig", None) or exc
+        log.warning("busy: %s %s answered 503: %s", request.method, request.url.path, cause)
+        return await _domain(request, Busy())
+
+    app.add_exception_handler(OperationalError, _overloaded)
+    app.add_exception_handler(PoolTimeout, _overloaded)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -34,6 +34,18 @@ class Settings(BaseSettings):
     # are X-Forwarded-For and X-Forwarded-Proto believed; with none, the peer's own address
     # counts (a client cannot pick the address its login failures are counted against).
     trusted_proxies: str = ""
+    # Overload is answered, not waited out (docs/sync.md, "Overload"): a request that cannot
+    # get its turn at the database within these bounds gets 503 with Retry-After.
+    # SQLite: how long a write waits for the process's one write turn.
+    write_wait_seconds: float = Field(default=5.0, gt=0, le=60)
+    # PostgreSQL: each process's connections. processes × (pool size + overflow) must stay
+    # below the server's max_connections (README, "Sizing the connections").
+    db_pool_size: int = Field(default=5, ge=1)
+    db_max_overflow: int = Field(default=0, ge=0)
+    # How long a request waits for a free connection (either database).
+    db_pool_timeout: float = Field(default=5.0, gt=0, le=60)
+    # What the 503 asks the client to wait; the tablet adds a random part of it again.
+    retry_after_seconds: int = Field(default=5, ge=1, le=300)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":

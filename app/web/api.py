@@ -110,6 +110,18 @@ ERROR: dict[int, dict[str, Any]] = {
             }
         },
     },
+    503: {
+        "model": ErrorOut,
+        "description": "The server is too busy to take this now; nothing of it was kept. "
+        "Send it again after `Retry-After` seconds.",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait.",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+    },
 }
 
 
@@ -622,7 +634,7 @@ def delete_moment(
 # --- sync ----------------------------------------------------------------------------------------
 
 
-@api.post("/sync/push", tags=["sync"], responses=errors(400, 401, 403, 409, 413, 422, 426))
+@api.post("/sync/push", tags=["sync"], responses=errors(400, 401, 403, 409, 413, 422, 426, 503))
 def sync_push(body: sync.PushIn, actor: SchoolActor, session: SessionDep) -> sync.PushOut:
     """Send the tablet's outbox. One result per mutation, in order; the batch stops at a gap
     in ``seq`` and says which seq the server expects. See docs/sync.md."""

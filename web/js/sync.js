@@ -7,6 +7,8 @@
 // time (Web Locks). Triggers: start, the "online" event, the page becoming visible, a timer
 // with backoff (1 s doubling to 5 min, reset after a success), and syncNow().
 // A failed run never touches local data: a 401 or 426 only changes `state`.
+// A busy server (503, 429) says in Retry-After how long to stay away: the next run waits that
+// plus a random part of it, so tablets turned away together come back spread out.
 // A session that was logged out on this tablet while the server could not hear it is ended
 // by the next identify(), which then answers as if nobody were logged in (tablet.js).
 //
@@ -23,11 +25,14 @@ const PULL_PAGE = 500;
 const LOCK = "coulisse-sync";
 const MIN_DELAY = 1000;
 const MAX_DELAY = 5 * 60 * 1000;
+const BUSY = "De server is even druk. Alles staat veilig op deze tablet; " +
+  "de app probeert het zo opnieuw.";
 
 const listeners = new Set();
 export let state = { phase: "idle", error: null, lastSync: null, needsLogin: false,
                      needsUpdate: false, pending: { count: 0, oldest: null, ageMs: 0 } };
 let delay = MIN_DELAY;
+let notBefore = 0;  // Retry-After
 let timer = null;
 let started = false;
 let unwatch = null;
@@ -51,7 +56,10 @@ export async function refreshPending() {
 }
 
 class HttpError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
+  constructor(status, message, retryAfter) {
+    super(message);
+    Object.assign(this, { status, retryAfter });
+  }
 }
 
 async function request(method, url, { body, csrf } = {}) {
@@ -70,7 +78,8 @@ async function request(method, url, { body, csrf } = {}) {
   let payload = null;
   try { payload = await response.json(); } catch { /* not JSON */ }
   if (!response.ok) {
-    throw new HttpError(response.status, payload?.detail || response.statusText);
+    throw new HttpError(response.status, payload?.detail || response.statusText,
+                        response.headers.get("Retry-After"));
   }
   return payload;
 }
@@ -154,12 +163,21 @@ async function run() {
     if (status === 426) set({ needsUpdate: true });
     if (status === 0) askForBackgroundSync();
     if (!(error instanceof HttpError)) console.error("coulisse: sync failed", error);
-    set({ phase: "idle", error: error.message });
-    delay = Math.min(delay * 2, MAX_DELAY);
+    const wait = busyWait(error);
+    set({ phase: "idle", error: wait ? BUSY : error.message });
+    delay = wait || Math.min(delay * 2, MAX_DELAY);
+    notBefore = Date.now() + wait;
     return false;
   } finally {
     await refreshPending();
   }
+}
+
+// Seconds (a date gets the usual backoff), plus up to as much again.
+function busyWait({ status, retryAfter }) {
+  const ms = Math.min(parseInt(retryAfter, 10) * 1000, MAX_DELAY);
+  if ((status !== 503 && status !== 429) || !(ms >= 0)) return 0;
+  return Math.min(ms + Math.random() * Math.max(ms, MIN_DELAY), MAX_DELAY);
 }
 
 // No network: where the browser has Background Sync, it wakes the service worker when the
@@ -177,7 +195,8 @@ export function syncNow() {
 }
 
 // After a failure, retry after the backoff. After a success, again in MIN_DELAY if something
-// is still waiting, otherwise in MAX_DELAY (to pull what others changed).
+// is still waiting, otherwise in MAX_DELAY (to pull what others changed); never before a busy
+// server's Retry-After (a direct syncNow() may).
 function schedule(ms) {
   clearTimeout(timer);
   if (!started) return;
@@ -185,7 +204,7 @@ function schedule(ms) {
     const ok = await syncNow();
     if (!ok || state.pending.count > 0) schedule(ok ? MIN_DELAY : delay);
     else schedule(MAX_DELAY);
-  }, ms);
+  }, Math.max(ms, notBefore - Date.now()));
 }
 
 export async function persist() {
