@@ -4,32 +4,20 @@ and then delivers every moment exactly once (docs/sync.md, "Overload")."""
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, Route
+from playwright.sync_api import Route
 from sqlmodel import Session, select
 
 from app.models import Person, Role, SyncMutation
 from tests import factories
 from tests.test_sync_browser import Tablet, js, moments_on_server, record_lesson
+from tests.test_sync_browser import tablets as tablets  # the fixture, used by name
 
 pytestmark = pytest.mark.browser
 
 RETRY_AFTER = 3  # seconds; longer than the backoff after a first failure (2 s)
-
-
-@pytest.fixture
-def tablets(browser: Browser, live_server: str) -> Iterator[Callable[[Person], Tablet]]:
-    made: list[Tablet] = []
-
-    def make(person: Person) -> Tablet:
-        made.append(Tablet(browser, live_server, person))
-        return made[-1]
-
-    yield make
-    for tablet in made:
-        tablet.context.close()
 
 
 def test_a_tablet_answered_busy_keeps_its_outbox_waits_and_then_delivers_once(
