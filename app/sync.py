@@ -386,65 +386,56 @@ def _add_moments(
     """A run of new moments in set-based statements (observations.add_moments), each with the
     outcome it would have had alone. Should the database refuse a value past every check, the
     run is undone and applied one by one, so that only that mutation is refused."""
-    outcomes: dict[int, tuple[str, str, int | None, dict[str, Any] | None]] = {}
+    outcomes: dict[int, tuple[MutationResult, dict[str, Any] | None]] = {}
     parsed: list[tuple[MutationIn, MomentData]] = []
     for m in run:
         try:
             parsed.append((m, _parse(MomentData, m.data)))
         except DomainError as e:
-            outcomes[m.seq] = ("rejected", e.message, None, kept_data(m.data))
+            outcomes[m.seq] = _refused(m, "rejected", e.message)
     try:
         with session.begin_nested():
             added = observations.add_moments(
-                session,
-                actor=actor,
-                moments=[
-                    (
-                        m.id,
-                        d.observation_id,
-                        MomentCreate(**d.model_dump(exclude={"observation_id", "id"})),
-                    )
-                    for m, d in parsed
-                ],
+                session, actor=actor, moments=[(m.id, d.observation_id, d) for m, d in parsed]
             )
     except (DataError, IntegrityError):
         return [_apply(session, actor, device, m) for m in run]
     for (m, _data), done in zip(parsed, added, strict=True):
         if done.error is None:
             status = "applied" if done.new else "duplicate"
-            outcomes[m.seq] = (status, "", 1, None)
-        elif isinstance(done.error, Conflict):
-            outcomes[m.seq] = ("conflict", done.error.message, None, kept_data(m.data))
+            outcomes[m.seq] = (MutationResult(seq=m.seq, status=status, version=1), None)
         else:
-            outcomes[m.seq] = ("rejected", done.error.message, None, kept_data(m.data))
+            kind: Literal["conflict", "rejected"] = (
+                "conflict" if isinstance(done.error, Conflict) else "rejected"
+            )
+            outcomes[m.seq] = _refused(m, kind, done.error.message)
     table = SyncMutation.__table__  # type: ignore[attr-defined]
-    received = utcnow()
-    session.execute(
-        table.insert(),
-        [
-            {
-                "device_id": device.id,
-                "seq": m.seq,
-                "type": m.type,
-                "record_id": m.id,
-                "status": outcomes[m.seq][0],
-                "reason": outcomes[m.seq][1][:500],
-                "version": outcomes[m.seq][2],
-                "data": outcomes[m.seq][3],
-                "received_at": received,
-            }
-            for m in run
-        ],
-    )
-    return [
-        MutationResult(
-            seq=m.seq,
-            status=outcomes[m.seq][0],
-            version=outcomes[m.seq][2],
-            reason=outcomes[m.seq][1],
-        )
-        for m in run
-    ]
+    session.execute(table.insert(), [_outcome_row(device, m, *outcomes[m.seq]) for m in run])
+    return [outcomes[m.seq][0] for m in run]
+
+
+def _refused(
+    m: MutationIn, status: Literal["conflict", "rejected"], reason: str
+) -> tuple[MutationResult, dict[str, Any] | None]:
+    """A losing or refused mutation: its answer, and its data kept for the person to review."""
+    return MutationResult(seq=m.seq, status=status, reason=reason), kept_data(m.data)
+
+
+def _outcome_row(
+    device: SyncDevice, m: MutationIn, result: MutationResult, keep: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The stored outcome of one mutation, by (device, seq), that answers its repeats."""
+    return {
+        "device_id": device.id,
+        "seq": m.seq,
+        "type": m.type,
+        "record_id": m.id,
+        "status": result.status,
+        "reason": result.reason[:500],
+        "version": result.version,
+        "data": keep,
+        "received_at": utcnow(),
+    }
 
 
 def _repeat(session: Session, device_id: uuid.UUID, seq: int) -> MutationResult:
@@ -475,19 +466,9 @@ def _apply(session: Session, actor: Actor, device: SyncDevice, m: MutationIn) ->
         status = "rejected"
         reason = _("Deze invoer bevat tekens of waarden die niet bewaard kunnen worden.")
         keep = kept_data(m.data)
-    session.add(
-        SyncMutation(
-            device_id=device.id,
-            seq=m.seq,
-            type=m.type,
-            record_id=m.id,
-            status=status,
-            reason=reason[:500],
-            version=version,
-            data=keep,
-        )
-    )
-    return MutationResult(seq=m.seq, status=status, version=version, reason=reason)
+    result = MutationResult(seq=m.seq, status=status, version=version, reason=reason)
+    session.add(SyncMutation(**_outcome_row(device, m, result, keep)))
+    return result
 
 
 KEPT_MAX = 16 * 1024
